@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline"
+)
+
+// BuildCmd builds one variant.
+type BuildCmd struct {
+	AppFlags
+	Variant string `arg:"" enum:"single-stage,multi-stage,tutorial" help:"Variant to build: single-stage, multi-stage or tutorial."`
+	Export  string `env:"MULTISTAGE_EXPORT" help:"Write the image as <variant>.tar into this directory (docker load / podman load)."`
+	Force   bool   `help:"Let --export replace a file of the same name."`
+}
+
+// Run builds the image and, with --export, writes its tarball.
+func (c *BuildCmd) Run(ctx context.Context) error {
+	return withPipeline(ctx, c.AppFlags, func(_ *dagger.Client, p *pipeline.Pipeline) error {
+		image, err := p.Build(ctx, c.Variant)
+		if err != nil {
+			return err
+		}
+		if c.Export == "" {
+			if _, err := image.Sync(ctx); err != nil {
+				return fmt.Errorf("building %s: %w", c.Variant, err)
+			}
+			fmt.Println("built", c.Variant)
+			return nil
+		}
+		path, err := pipeline.WriteImage(ctx, c.Variant, image, c.Export, c.Force)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(os.Stderr, "wrote", path)
+		return nil
+	})
+}

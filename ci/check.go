@@ -1,0 +1,33 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline"
+)
+
+// CheckCmd builds one variant and checks it.
+type CheckCmd struct {
+	AppFlags
+	Variant string `arg:"" enum:"single-stage,multi-stage,tutorial" help:"Variant to check: single-stage, multi-stage or tutorial."`
+}
+
+// Run prints the check result as JSON; it fails when the check fails.
+func (c *CheckCmd) Run(ctx context.Context) error {
+	return withPipeline(ctx, c.AppFlags, func(_ *dagger.Client, p *pipeline.Pipeline) error {
+		image, err := p.Build(ctx, c.Variant)
+		if err != nil {
+			return err
+		}
+		result := p.Check(ctx, image)
+		out, _ := json.MarshalIndent(result, "", "  ")
+		fmt.Println(string(out))
+		if !result.Passed {
+			return fmt.Errorf("%s: %w: %s", c.Variant, errChecksFailed, result.Error)
+		}
+		return nil
+	})
+}

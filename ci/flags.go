@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline"
+)
+
+// AppFlags are the flags every build command shares; each falls back to an env var.
+type AppFlags struct {
+	App                string        `default:"sample-app" env:"MULTISTAGE_APP" type:"existingdir" help:"App directory: app.py and requirements.txt at its root."`
+	PythonVersion      string        `default:"${python}" env:"MULTISTAGE_PYTHON_VERSION" help:"Python version: bases python:<v> (builder) and python:<v>-slim (runtime)."`
+	BuilderBase        string        `env:"MULTISTAGE_BUILDER_BASE" help:"Builder base: an image reference, or a path to an OCI or docker image tarball."`
+	RuntimeBase        string        `env:"MULTISTAGE_RUNTIME_BASE" help:"Runtime base: an image reference, or a path to an OCI or docker image tarball."`
+	Wheels             string        `env:"MULTISTAGE_WHEELS" type:"existingdir" help:"Install from this wheels directory with no index (pip --no-index --find-links)."`
+	PipIndexURL        string        `env:"MULTISTAGE_PIP_INDEX_URL" help:"Package index URL for pip."`
+	PipIndexCredential string        `env:"MULTISTAGE_PIP_INDEX_CREDENTIAL" help:"Credential for the pip index (user:password or token); kept secret, never in an image."`
+	Port               int           `default:"${port}" env:"MULTISTAGE_PORT" help:"Port the app listens on."`
+	Expect             string        `default:"${expect}" env:"MULTISTAGE_EXPECT" help:"Body GET / must answer."`
+	Timeout            time.Duration `default:"${timeout}" env:"MULTISTAGE_TIMEOUT" help:"Give up a service check after this long."`
+}
+
+// options translates the flags into pipeline options; it decides nothing itself.
+func (f AppFlags) options(client *dagger.Client) pipeline.Options {
+	opts := pipeline.Options{
+		PythonVersion: f.PythonVersion,
+		BuilderBase:   baseContainer(client, f.BuilderBase),
+		RuntimeBase:   baseContainer(client, f.RuntimeBase),
+		PipIndexURL:   f.PipIndexURL,
+		App:           client.Host().Directory(f.App),
+		Port:          f.Port,
+		ExpectedBody:  f.Expect,
+		CheckTimeout:  f.Timeout,
+	}
+	if f.Wheels != "" {
+		opts.Wheels = client.Host().Directory(f.Wheels)
+	}
+	if f.PipIndexCredential != "" {
+		opts.PipIndexCredential = client.SetSecret("pip-index-credential", f.PipIndexCredential)
+	}
+	return opts
+}
+
+// baseContainer reads a base given as a tarball path, else pulls it as a reference.
+func baseContainer(client *dagger.Client, ref string) *dagger.Container {
+	switch {
+	case ref == "":
+		return nil
+	case isFile(ref):
+		return client.Container().Import(client.Host().File(ref))
+	default:
+		return client.Container().From(ref)
+	}
+}
+
+func isFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// withPipeline connects to the engine and runs fn with a pipeline built from flags.
+func withPipeline(ctx context.Context, flags AppFlags, fn func(*dagger.Client, *pipeline.Pipeline) error) error {
+	client, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	p, err := pipeline.New(ctx, client, flags.options(client))
+	if err != nil {
+		return err
+	}
+	return fn(client, p)
+}
+
+// connect joins the engine of `dagger run`, or the one _EXPERIMENTAL_DAGGER_RUNNER_HOST names.
+func connect(ctx context.Context) (*dagger.Client, error) {
+	client, err := dagger.Connect(ctx, dagger.WithLogOutput(os.Stderr))
+	if err != nil {
+		return nil, fmt.Errorf("no reachable Dagger engine (%s): run under `dagger run`, or install the Dagger CLI v0.21.8 and a container runtime", firstLine(err.Error()))
+	}
+	return client, nil
+}
+
+func firstLine(s string) string {
+	for i, c := range s {
+		if c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

@@ -1,0 +1,153 @@
+package pipeline
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"dagger.io/dagger"
+)
+
+//go:embed probe.py
+var probeScript string
+
+//go:embed logs.py
+var logsScript string
+
+// logLines is how many of the app's last output lines a failed check keeps.
+const logLines = 20
+
+// CheckResult is what the service check saw. Every field is measured.
+type CheckResult struct {
+	Passed bool `json:"passed"`
+	// Status and Body are the last answer to GET / (0 and "" without one).
+	Status int    `json:"status"`
+	Body   string `json:"body"`
+	// Attempts counts the requests the probe made.
+	Attempts int `json:"attempts"`
+	// ReadySeconds is the time from starting the service to the first good answer.
+	ReadySeconds float64 `json:"readySeconds"`
+	Error        string  `json:"error,omitempty"`
+	// Logs are the app's last output lines, kept when the check fails.
+	Logs []string `json:"logs,omitempty"`
+}
+
+// Check starts image as a Dagger service on the configured port, requests / from a
+// probe container until it answers 200 with the expected body, and gives up at the
+// check timeout. The probe runs every time (no cached result). On failure it adds the
+// app's last log lines.
+func (p *Pipeline) Check(ctx context.Context, image *dagger.Container) CheckResult {
+	started := time.Now()
+	result, err := p.probe(ctx, image)
+	if err != nil {
+		result = CheckResult{Error: err.Error()}
+	}
+	if result.Passed {
+		result.ReadySeconds = roundSeconds(time.Since(started))
+		return result
+	}
+	result.Logs = p.lastLogLines(ctx, image)
+	return result
+}
+
+func (p *Pipeline) probe(ctx context.Context, image *dagger.Container) (CheckResult, error) {
+	timeout := p.opts.CheckTimeout
+	// The probe gives up on its own at the timeout; the context is the backstop for
+	// a service that never becomes ready.
+	ctx, cancel := context.WithTimeout(ctx, timeout+15*time.Second)
+	defer cancel()
+
+	service := image.
+		WithExposedPort(p.opts.Port, dagger.ContainerWithExposedPortOpts{ExperimentalSkipHealthcheck: true}).
+		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
+	defer stopService(service)
+
+	url := fmt.Sprintf("http://app:%d/", p.opts.Port)
+	out, err := p.runtimeBase().
+		WithServiceBinding("app", service).
+		// A new value each run: the engine must not answer from its cache.
+		WithEnvVariable("MULTISTAGE_CHECK_AT", strconv.FormatInt(time.Now().UnixNano(), 10)).
+		WithExec([]string{"python", "-c", probeScript, url, p.opts.ExpectedBody, strconv.FormatFloat(timeout.Seconds(), 'f', 3, 64)}).
+		Stdout(ctx)
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return CheckResult{}, fmt.Errorf("no good answer within %s: the service did not come up", timeout)
+		}
+		return CheckResult{}, fmt.Errorf("running the probe: %s", firstLine(err.Error()))
+	}
+	var result CheckResult
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &result); err != nil {
+		return CheckResult{}, fmt.Errorf("unreadable probe answer %q: %w", out, err)
+	}
+	if !result.Passed && result.Error == "" {
+		result.Error = fmt.Sprintf("answered %d %q, want 200 %q", result.Status, truncate(result.Body, 80), p.opts.ExpectedBody)
+	}
+	return result, nil
+}
+
+// stopService stops the check's service, in its own bounded context: the caller's may be gone.
+func stopService(service *dagger.Service) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	_, _ = service.Stop(ctx, dagger.ServiceStopOpts{Kill: true})
+}
+
+// lastLogLines runs the image's own command again for a few seconds and keeps its last
+// output lines. Dagger has no call for a service's logs, so this is how a crash's
+// traceback reaches the report.
+func (p *Pipeline) lastLogLines(ctx context.Context, image *dagger.Container) []string {
+	command, err := imageCommand(ctx, image)
+	if err != nil {
+		return []string{"(no logs: " + err.Error() + ")"}
+	}
+	seconds := min(p.opts.CheckTimeout, 5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, seconds+30*time.Second)
+	defer cancel()
+	args := append([]string{"python", "-c", logsScript, strconv.FormatFloat(seconds.Seconds(), 'f', 1, 64), strconv.Itoa(logLines)}, command...)
+	out, err := image.
+		WithEnvVariable("MULTISTAGE_LOGS_AT", strconv.FormatInt(time.Now().UnixNano(), 10)).
+		WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny}).
+		Stdout(ctx)
+	if err != nil {
+		return []string{"(no logs: " + firstLine(err.Error()) + ")"}
+	}
+	return strings.Split(strings.TrimRight(out, "\n"), "\n")
+}
+
+// imageCommand is what the image runs: entrypoint then default args.
+func imageCommand(ctx context.Context, image *dagger.Container) ([]string, error) {
+	entrypoint, err := image.Entrypoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	args, err := image.DefaultArgs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	command := append(entrypoint, args...)
+	if len(command) == 0 {
+		return nil, errors.New("the image has no entrypoint and no default command")
+	}
+	return command, nil
+}
+
+func roundSeconds(d time.Duration) float64 {
+	return float64(d.Round(time.Millisecond)) / float64(time.Second)
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

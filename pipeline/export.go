@@ -1,0 +1,135 @@
+package pipeline
+
+import (
+	"context"
+
+	"dagger.io/dagger"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// ImageTag is the name an exported variant loads under: `docker load -i multi-stage.tar`
+// gives multistage/multi-stage:latest.
+func ImageTag(variant string) string { return "multistage/" + variant + ":latest" }
+
+// ReportFiles names the report files of an export, by format.
+var ReportFiles = map[string]string{FormatJSON: "report.json", FormatMarkdown: "report.md", FormatTable: "report.txt"}
+
+// ExportFiles lists the file names an export of these images writes.
+func ExportFiles(built []Built) []string {
+	var names []string
+	for _, b := range built {
+		if b.Image != nil {
+			names = append(names, b.Variant.Name+".tar")
+		}
+	}
+	for _, format := range Formats {
+		names = append(names, ReportFiles[format])
+	}
+	return names
+}
+
+// WriteExport writes each built image as a tagged docker-format tarball (which docker
+// load and podman load both take) and the report in every format into dir. Each file
+// is written under a temporary name and renamed into place, so a reader never sees a
+// torn file. Existing files are refused unless force.
+func WriteExport(ctx context.Context, report *Report, built []Built, dir string, force bool) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("export directory %s cannot be created: %w", dir, err)
+	}
+	if !force {
+		for _, file := range ExportFiles(built) {
+			if _, err := os.Stat(filepath.Join(dir, file)); err == nil {
+				return nil, fmt.Errorf("export directory %s already holds %s: remove it or pass --force", dir, file)
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("export directory %s: %w", dir, err)
+			}
+		}
+	}
+	var written []string
+	for _, b := range built {
+		if b.Image == nil {
+			continue
+		}
+		path, err := WriteImage(ctx, b.Variant.Name, b.Image, dir, true)
+		if err != nil {
+			return written, err
+		}
+		written = append(written, path)
+	}
+	for _, format := range Formats {
+		text, err := report.Render(format)
+		if err != nil {
+			return written, err
+		}
+		path := filepath.Join(dir, ReportFiles[format])
+		if err := writeAtomically(path, func(tmp string) error { return os.WriteFile(tmp, []byte(text), 0o644) }); err != nil {
+			return written, err
+		}
+		written = append(written, path)
+	}
+	return written, nil
+}
+
+// WriteImage writes image as dir/<variant>.tar, tagged ImageTag(variant): the
+// engine's tarball is exported beside it, then rewritten with the tag and renamed
+// into place. An existing file is refused unless force.
+func WriteImage(ctx context.Context, variant string, image *dagger.Container, dir string, force bool) (string, error) {
+	path := filepath.Join(dir, variant+".tar")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("export directory %s cannot be created: %w", dir, err)
+	}
+	if _, err := os.Stat(path); err == nil && !force {
+		return "", fmt.Errorf("export directory %s already holds %s.tar: remove it or pass --force", dir, variant)
+	}
+	return path, writeImage(ctx, variant, image, path)
+}
+
+func writeImage(ctx context.Context, variant string, image *dagger.Container, path string) error {
+	raw, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".engine-*")
+	if err != nil {
+		return fmt.Errorf("export directory %s is not writable: %w", filepath.Dir(path), err)
+	}
+	raw.Close()
+	defer os.Remove(raw.Name())
+	if _, err := ImageTarball(image).Export(ctx, raw.Name()); err != nil {
+		return fmt.Errorf("exporting %s: %w", variant, err)
+	}
+	loaded, err := tarball.ImageFromPath(raw.Name(), nil)
+	if err != nil {
+		return fmt.Errorf("reading the %s tarball: %w", variant, err)
+	}
+	tag, err := name.NewTag(ImageTag(variant))
+	if err != nil {
+		return err
+	}
+	return writeAtomically(path, func(tmp string) error { return tarball.WriteToFile(tmp, tag, loaded) })
+}
+
+// writeAtomically has write fill a temporary file beside path, then renames it into place.
+func writeAtomically(path string, write func(tmp string) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".partial-*")
+	if err != nil {
+		return fmt.Errorf("export directory %s is not writable: %w", filepath.Dir(path), err)
+	}
+	tmp.Close()
+	if err := write(tmp.Name()); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,110 @@
+// Package kit makes the offline kit: base images and wheels from Debian's package
+// archive only, for machines that reach no container registry and no PyPI.
+//
+// It writes DIR/builder.tar and DIR/runtime.tar (OCI image tarballs that behave like
+// the official python:<v> and python:<v>-slim for every recipe of the pipeline) and
+// DIR/wheels/ (Flask and its dependencies, repackaged from Debian's python3-* packages
+// so that an unchanged `pip install -r requirements.txt --no-index --find-links` works).
+package kit
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// Options of the kit.
+type Options struct {
+	// Dir receives builder.tar, runtime.tar, wheels/ and a cache/ of root filesystems.
+	Dir string
+	// Suite is the Debian release; trixie carries Python 3.13.
+	Suite string
+	// PythonVersion is the Python the suite carries; it names the pushed tags.
+	PythonVersion string
+	// Mirror is a Debian mirror URL; empty means mmdebstrap's default.
+	Mirror string
+	// Push, as HOST:PORT, also pushes the bases to that registry as
+	// library/python:<v> and library/python:<v>-slim (plain HTTP).
+	Push string
+	// Log receives progress lines; nil is quiet.
+	Log func(format string, args ...any)
+}
+
+// Result says where the kit's parts are.
+type Result struct {
+	Builder, Runtime, Wheels string
+	WheelFiles               []string
+	Pushed                   []string
+}
+
+// Defaults: the suite whose Python matches the pipeline's default.
+const (
+	DefaultSuite         = "trixie"
+	DefaultPythonVersion = "3.13"
+)
+
+// Make builds (or reuses from cache) every part of the kit.
+func Make(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Dir == "" {
+		return nil, fmt.Errorf("no kit directory given: pass --dir DIR")
+	}
+	if opts.Suite == "" {
+		opts.Suite = DefaultSuite
+	}
+	if opts.PythonVersion == "" {
+		opts.PythonVersion = DefaultPythonVersion
+	}
+	if opts.Log == nil {
+		opts.Log = func(string, ...any) {}
+	}
+	if _, err := exec.LookPath("mmdebstrap"); err != nil {
+		return nil, fmt.Errorf("mmdebstrap is not installed: apt-get install mmdebstrap (the kit builds its bases with it)")
+	}
+	if err := os.MkdirAll(filepath.Join(opts.Dir, "cache"), 0o755); err != nil {
+		return nil, fmt.Errorf("kit directory %s: %w", opts.Dir, err)
+	}
+
+	result := &Result{
+		Builder: filepath.Join(opts.Dir, "builder.tar"),
+		Runtime: filepath.Join(opts.Dir, "runtime.tar"),
+		Wheels:  filepath.Join(opts.Dir, "wheels"),
+	}
+	for _, base := range []struct {
+		root RootFS
+		out  string
+		tag  string
+	}{
+		{BuilderRoot(opts.Suite), result.Builder, "python:" + opts.PythonVersion},
+		{RuntimeRoot(opts.Suite), result.Runtime, "python:" + opts.PythonVersion + "-slim"},
+	} {
+		rootfs, err := base.root.Make(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		if err := WriteBaseImage(rootfs, base.out, base.tag); err != nil {
+			return nil, err
+		}
+		opts.Log("kit: %s ready (%s)", base.out, base.tag)
+		if opts.Push != "" {
+			ref, err := PushBaseImage(ctx, base.out, opts.Push, "library/"+base.tag)
+			if err != nil {
+				return nil, err
+			}
+			result.Pushed = append(result.Pushed, ref)
+			opts.Log("kit: pushed %s", ref)
+		}
+	}
+
+	harvest, err := HarvestRoot(opts.Suite).MakeDir(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	result.WheelFiles, err = WriteWheels(harvest, result.Wheels)
+	if err != nil {
+		return nil, err
+	}
+	opts.Log("kit: %d wheels in %s", len(result.WheelFiles), result.Wheels)
+	return result, nil
+}

@@ -1,0 +1,127 @@
+package kit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// RootFS is one Debian root filesystem the kit makes with mmdebstrap.
+type RootFS struct {
+	Name     string
+	Suite    string
+	Variant  string
+	Packages []string
+}
+
+// slimmed keeps documentation, manuals and translations out, as the official slim images do.
+var slimmed = []string{
+	"--dpkgopt=path-exclude=/usr/share/doc/*",
+	"--dpkgopt=path-include=/usr/share/doc/*/copyright",
+	"--dpkgopt=path-exclude=/usr/share/man/*",
+	"--dpkgopt=path-exclude=/usr/share/info/*",
+	"--dpkgopt=path-exclude=/usr/share/locale/*",
+}
+
+// pythonLikeOfficial makes Debian's Python act like the official images': pip may
+// install into the system (no EXTERNALLY-MANAGED marker) and no bytecode is left over.
+const pythonLikeOfficial = `--customize-hook=rm -f "$1"/usr/lib/python3*/EXTERNALLY-MANAGED; find "$1"/usr/lib/python3* -name __pycache__ -prune -exec rm -rf {} +`
+
+// RuntimeRoot is the slim set: python, pip, CA certificates, time zones.
+func RuntimeRoot(suite string) RootFS {
+	return RootFS{Name: "runtime", Suite: suite, Variant: "minbase",
+		Packages: []string{"python3", "python3-pip", "python-is-python3", "ca-certificates", "tzdata", "netbase"}}
+}
+
+// BuilderRoot adds venv and build tools to the slim set.
+func BuilderRoot(suite string) RootFS {
+	r := RuntimeRoot(suite)
+	r.Name = "builder"
+	r.Packages = append(r.Packages, "python3-venv", "python3-dev", "build-essential")
+	return r
+}
+
+// HarvestRoot carries Debian's Flask and its dependencies, to be repackaged as wheels.
+func HarvestRoot(suite string) RootFS {
+	return RootFS{Name: "harvest", Suite: suite, Variant: "essential", Packages: []string{"python3-flask"}}
+}
+
+func (r RootFS) args(opts Options) []string {
+	args := []string{"--variant=" + r.Variant, "--include=" + strings.Join(r.Packages, ","), "--skip=output/dev"}
+	args = append(args, slimmed...)
+	args = append(args, pythonLikeOfficial, r.Suite)
+	return args
+}
+
+// key identifies a root by everything that shapes it, so the cache knows when to rebuild.
+func (r RootFS) key(opts Options) string {
+	sum := sha256.Sum256([]byte(strings.Join(append(r.args(opts), opts.Mirror), "\x00")))
+	return r.Name + "-" + hex.EncodeToString(sum[:6])
+}
+
+// Make returns the root as a tarball, from cache when the same root was made before.
+func (r RootFS) Make(ctx context.Context, opts Options) (string, error) {
+	path := filepath.Join(opts.Dir, "cache", r.key(opts)+".tar")
+	if _, err := os.Stat(path); err == nil {
+		opts.Log("kit: %s root from cache", r.Name)
+		return path, nil
+	}
+	return path, r.run(ctx, opts, path, "tar")
+}
+
+// MakeDir returns the root as a directory, from cache when made before.
+func (r RootFS) MakeDir(ctx context.Context, opts Options) (string, error) {
+	path := filepath.Join(opts.Dir, "cache", r.key(opts))
+	if _, err := os.Stat(filepath.Join(path, "var/lib/dpkg/status")); err == nil {
+		opts.Log("kit: %s root from cache", r.Name)
+		return path, nil
+	}
+	os.RemoveAll(path)
+	return path, r.run(ctx, opts, path, "directory")
+}
+
+// run calls mmdebstrap into a temporary target, renamed into place once complete.
+func (r RootFS) run(ctx context.Context, opts Options, target, format string) error {
+	opts.Log("kit: making the %s root (%s, %s) with mmdebstrap", r.Name, r.Suite, strings.Join(r.Packages, " "))
+	tmp := target + ".partial"
+	os.RemoveAll(tmp)
+	args := append([]string{"--format=" + format}, r.args(opts)...)
+	args = append(args, tmp)
+	if opts.Mirror != "" {
+		args = append(args, opts.Mirror)
+	}
+	cmd := exec.CommandContext(ctx, "mmdebstrap", args...)
+	cmd.Env = cleanEnv(os.Environ())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("mmdebstrap could not make the %s root: %v\n%s", r.Name, err, lastLines(string(out), 15))
+	}
+	return os.Rename(tmp, target)
+}
+
+// cleanEnv drops the caller's PIP_* and PYTHON* variables: they must not leak into
+// the chroot's package scripts.
+func cleanEnv(env []string) []string {
+	var kept []string
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PIP_") || strings.HasPrefix(kv, "PYTHON") {
+			continue
+		}
+		kept = append(kept, kv)
+	}
+	return kept
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

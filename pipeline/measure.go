@@ -1,0 +1,112 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"dagger.io/dagger"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// Sizes of one image, both measured by the engine from a tarball of the image.
+type Sizes struct {
+	// UncompressedBytes is the image tarball with uncompressed layers: what the
+	// layers take once unpacked, as `podman images` and `docker images` count it.
+	UncompressedBytes int64 `json:"uncompressedBytes"`
+	// CompressedBytes is the tarball with gzip layers: what a registry stores and a pull downloads.
+	CompressedBytes int64 `json:"compressedBytes"`
+}
+
+// Layer is one layer of an image, read from its tarball.
+type Layer struct {
+	Digest            string `json:"digest"`
+	CompressedBytes   int64  `json:"compressedBytes"`
+	UncompressedBytes int64  `json:"uncompressedBytes"`
+}
+
+// ImageTarball is image as a tarball that both `docker load` and `podman load` take:
+// Docker media types and gzip layers.
+func ImageTarball(image *dagger.Container) *dagger.File {
+	return image.AsTarball(dagger.ContainerAsTarballOpts{
+		ForcedCompression: dagger.ImageLayerCompressionGzip,
+		MediaTypes:        dagger.ImageMediaTypesDockerMediaTypes,
+	})
+}
+
+// Measure sizes image both ways and reads its layers back with go-containerregistry.
+func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Sizes, []Layer, error) {
+	compressed := ImageTarball(image)
+	uncompressed := image.AsTarball(dagger.ContainerAsTarballOpts{
+		ForcedCompression: dagger.ImageLayerCompressionUncompressed,
+		MediaTypes:        dagger.ImageMediaTypesDockerMediaTypes,
+	})
+	var sizes Sizes
+	n, err := uncompressed.Size(ctx)
+	if err != nil {
+		return Sizes{}, nil, fmt.Errorf("measuring the uncompressed image: %w", err)
+	}
+	sizes.UncompressedBytes = int64(n)
+	if n, err = compressed.Size(ctx); err != nil {
+		return Sizes{}, nil, fmt.Errorf("measuring the compressed image: %w", err)
+	}
+	sizes.CompressedBytes = int64(n)
+
+	dir, err := os.MkdirTemp("", "multistage-measure-")
+	if err != nil {
+		return Sizes{}, nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "image.tar")
+	if _, err := compressed.Export(ctx, path); err != nil {
+		return Sizes{}, nil, fmt.Errorf("exporting the image tarball: %w", err)
+	}
+	layers, err := ReadLayers(path)
+	return sizes, layers, err
+}
+
+// ReadLayers lists the layers of a docker-format image tarball, with their
+// compressed size (from the manifest) and uncompressed size (counted by reading).
+func ReadLayers(path string) ([]Layer, error) {
+	image, err := tarball.ImageFromPath(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reading image tarball %s: %w", path, err)
+	}
+	layers, err := image.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading layers of %s: %w", path, err)
+	}
+	out := make([]Layer, 0, len(layers))
+	for _, layer := range layers {
+		measured, err := measureLayer(layer)
+		if err != nil {
+			return nil, fmt.Errorf("reading a layer of %s: %w", path, err)
+		}
+		out = append(out, measured)
+	}
+	return out, nil
+}
+
+func measureLayer(layer v1.Layer) (Layer, error) {
+	digest, err := layer.Digest()
+	if err != nil {
+		return Layer{}, err
+	}
+	size, err := layer.Size()
+	if err != nil {
+		return Layer{}, err
+	}
+	content, err := layer.Uncompressed()
+	if err != nil {
+		return Layer{}, err
+	}
+	defer content.Close()
+	unpacked, err := io.Copy(io.Discard, content)
+	if err != nil {
+		return Layer{}, err
+	}
+	return Layer{Digest: digest.String(), CompressedBytes: size, UncompressedBytes: unpacked}, nil
+}

@@ -1,0 +1,126 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"dagger.io/dagger"
+)
+
+// Paths and identity shared by the builder and production stages.
+const (
+	venvPath = "/opt/venv"
+	appPath  = "/app"
+	// AppUser runs the production image; its fixed UID lets file ownership and
+	// Kubernetes runAsUser policies be written ahead of time.
+	AppUser = "app"
+	AppUID  = 10001
+)
+
+// Builder is the multi-stage recipe's first stage: the requirements installed into a
+// virtual environment at /opt/venv, with a pip cache volume so that rebuilds reuse
+// downloads. Only the venv leaves this stage.
+func (p *Pipeline) Builder() *dagger.Container {
+	builder := p.builderBase().
+		WithEnvVariable("PIP_DISABLE_PIP_VERSION_CHECK", "1").
+		WithMountedCache("/root/.cache/pip", p.client.CacheVolume("multistage-pip-"+p.opts.PythonVersion)).
+		WithExec([]string{"python", "-m", "venv", venvPath}).
+		WithWorkdir(appPath).
+		WithFile(appPath+"/requirements.txt", p.opts.App.File("requirements.txt"))
+	return p.pipInstall(builder, []string{venvPath + "/bin/pip"}, "requirements.txt")
+}
+
+// Production is the multi-stage recipe's final stage: the slim runtime base, the venv
+// from the builder, the app, a non-root user and a healthcheck that needs no curl.
+// It refuses bases whose Python differs, since the venv's interpreter link and its
+// compiled extensions only work with the interpreter that made them.
+func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
+	if err := p.VerifyBases(ctx); err != nil {
+		return nil, err
+	}
+	runtime := p.runtimeBase()
+	path, err := runtime.EnvVariable(ctx, "PATH")
+	if err != nil {
+		return nil, fmt.Errorf("reading PATH of the runtime base: %w", err)
+	}
+	builder := p.Builder()
+
+	uid := strconv.Itoa(AppUID)
+	return runtime.
+		WithExec([]string{"groupadd", "--system", "--gid", uid, AppUser}).
+		WithExec([]string{"useradd", "--system", "--uid", uid, "--gid", uid, "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", AppUser}).
+		// The handoff: only the virtual environment crosses from the builder.
+		WithDirectory(venvPath, builder.Directory(venvPath)).
+		// The app stays owned by root, so the user that runs it cannot change it.
+		WithDirectory(appPath, p.opts.App).
+		WithWorkdir(appPath).
+		WithEnvVariable("PATH", venvPath+"/bin:"+path).
+		WithEnvVariable("VIRTUAL_ENV", venvPath).
+		WithEnvVariable("PYTHONDONTWRITEBYTECODE", "1").
+		WithEnvVariable("PYTHONUNBUFFERED", "1").
+		WithUser(uid+":"+uid).
+		WithExposedPort(p.opts.Port).
+		WithDockerHealthcheck(healthcheckCommand(p.opts.Port), dagger.ContainerWithDockerHealthcheckOpts{
+			Interval: "30s", Timeout: "3s", StartPeriod: "5s", Retries: 3,
+		}).
+		WithDefaultArgs([]string{"python", "app.py"}).
+		WithLabel("org.opencontainers.image.title", "multistage multi-stage").
+		WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port)), nil
+}
+
+// healthcheckCommand asks the app for / with the Python the image already has.
+func healthcheckCommand(port int) []string {
+	script := fmt.Sprintf("import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:%d/', timeout=2).status == 200 else 1)", port)
+	return []string{"python", "-c", script}
+}
+
+// PythonInfo identifies an interpreter: its minor version and the real path of its binary.
+type PythonInfo struct {
+	Version     string
+	Interpreter string
+}
+
+const pythonInfoScript = `import os, sys; print("%d.%d" % sys.version_info[:2]); print(os.path.realpath(sys.executable))`
+
+// ProbePython reads which Python a base carries.
+func ProbePython(ctx context.Context, base *dagger.Container) (PythonInfo, error) {
+	out, err := base.WithExec([]string{"python", "-c", pythonInfoScript}).Stdout(ctx)
+	if err != nil {
+		return PythonInfo{}, err
+	}
+	return parsePythonInfo(out)
+}
+
+func parsePythonInfo(out string) (PythonInfo, error) {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		return PythonInfo{}, fmt.Errorf("unexpected answer from python: %q", out)
+	}
+	return PythonInfo{Version: strings.TrimSpace(lines[0]), Interpreter: strings.TrimSpace(lines[1])}, nil
+}
+
+// VerifyBases refuses a builder and a runtime whose Pythons differ in minor version
+// or interpreter path, naming both.
+func (p *Pipeline) VerifyBases(ctx context.Context) error {
+	builder, err := ProbePython(ctx, p.builderBase())
+	if err != nil {
+		return fmt.Errorf("builder base: cannot run python: %w", err)
+	}
+	runtime, err := ProbePython(ctx, p.runtimeBase())
+	if err != nil {
+		return fmt.Errorf("runtime base: cannot run python: %w", err)
+	}
+	return compareBases(builder, runtime)
+}
+
+func compareBases(builder, runtime PythonInfo) error {
+	if builder.Version != runtime.Version {
+		return fmt.Errorf("builder base has Python %s but runtime base has Python %s: use bases of the same minor version", builder.Version, runtime.Version)
+	}
+	if builder.Interpreter != runtime.Interpreter {
+		return fmt.Errorf("builder base's Python is %s but runtime base's is %s: use bases that install Python at the same path (the venv links to it)", builder.Interpreter, runtime.Interpreter)
+	}
+	return nil
+}

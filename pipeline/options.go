@@ -1,0 +1,100 @@
+package pipeline
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"time"
+
+	"dagger.io/dagger"
+)
+
+// Defaults every front (module, CLI) starts from.
+const (
+	DefaultPythonVersion = "3.13"
+	DefaultPort          = 5000
+	DefaultExpectedBody  = "Hello, Multi-Stage Build Python Application!"
+	DefaultCheckTimeout  = 30 * time.Second
+	// MaxCheckTimeout bounds a check so that a misconfigured run cannot hang a CI job.
+	MaxCheckTimeout = 10 * time.Minute
+)
+
+// Options configure every recipe. The zero value of a field means "use the default".
+type Options struct {
+	// PythonVersion picks the official bases: python:<v> for the builder and
+	// python:<v>-slim for the runtime. Ignored for a base given directly.
+	PythonVersion string
+	// BuilderBase and RuntimeBase replace the official bases, for example with an
+	// imported image tarball.
+	BuilderBase *dagger.Container
+	RuntimeBase *dagger.Container
+
+	// PipIndexURL is the package index pip installs from (pip's default when empty).
+	PipIndexURL string
+	// PipIndexCredential ("user:password" or a token) is put into PipIndexURL for
+	// the install step only, as a Dagger secret: it never reaches an image layer.
+	PipIndexCredential *dagger.Secret
+	// Wheels, when set, makes pip install with --no-index --find-links from it.
+	Wheels *dagger.Directory
+
+	// App is the application directory: app.py and requirements.txt at its root.
+	App *dagger.Directory
+	// Port the app listens on and the check requests.
+	Port int
+	// ExpectedBody is what GET / must answer, exactly.
+	ExpectedBody string
+	// CheckTimeout bounds one service check, from start to the first good answer.
+	CheckTimeout time.Duration
+}
+
+var pythonVersionPattern = regexp.MustCompile(`^3\.[0-9]{1,2}$`)
+
+// withDefaults returns a copy of o with every unset field given its default.
+func (o Options) withDefaults() Options {
+	if o.PythonVersion == "" {
+		o.PythonVersion = DefaultPythonVersion
+	}
+	if o.Port == 0 {
+		o.Port = DefaultPort
+	}
+	if o.ExpectedBody == "" {
+		o.ExpectedBody = DefaultExpectedBody
+	}
+	if o.CheckTimeout == 0 {
+		o.CheckTimeout = DefaultCheckTimeout
+	}
+	return o
+}
+
+// Validate refuses options that cannot work, before anything is built.
+// Messages name the option and the fix.
+func (o Options) Validate() error {
+	if o.App == nil {
+		return fmt.Errorf("no app directory given: pass the directory that holds app.py and requirements.txt")
+	}
+	if !pythonVersionPattern.MatchString(o.PythonVersion) {
+		return fmt.Errorf("python version %q is not valid: use major.minor, for example %s", o.PythonVersion, DefaultPythonVersion)
+	}
+	if o.Port < 1 || o.Port > 65535 {
+		return fmt.Errorf("port %d is out of range: use 1 to 65535", o.Port)
+	}
+	if o.CheckTimeout < time.Second || o.CheckTimeout > MaxCheckTimeout {
+		return fmt.Errorf("check timeout %s is out of range: use 1s to %s", o.CheckTimeout, MaxCheckTimeout)
+	}
+	if o.Wheels != nil && o.PipIndexURL != "" {
+		return fmt.Errorf("both a wheels directory and a pip index URL given: pass only one")
+	}
+	if o.PipIndexCredential != nil && o.PipIndexURL == "" {
+		return fmt.Errorf("a pip index credential needs a pip index URL: pass the index URL too")
+	}
+	if o.PipIndexURL != "" {
+		u, err := url.Parse(o.PipIndexURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("pip index URL %q is not valid: use http(s)://host/simple", o.PipIndexURL)
+		}
+		if u.User != nil {
+			return fmt.Errorf("pip index URL carries a credential: pass it as a secret instead, so that it stays out of logs and images")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+// Package pipeline holds every recipe of multistage: the single-stage and multi-stage
+// builds of a Python web app, the service check on its port, the size report and the
+// export. The Dagger module and the CLI are thin fronts over it.
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+
+	"dagger.io/dagger"
+)
+
+// Pipeline builds, checks and measures the variants of one app.
+type Pipeline struct {
+	client *dagger.Client
+	opts   Options
+	// indexURL is the pip index URL with its credential, as a secret; nil without one.
+	indexURL *dagger.Secret
+}
+
+// New validates opts (after applying defaults) and prepares a pipeline.
+func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, error) {
+	opts = opts.withDefaults()
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Pipeline{client: client, opts: opts}
+	if opts.PipIndexCredential != nil {
+		secret, err := p.credentialedIndexURL(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p.indexURL = secret
+	}
+	return p, nil
+}
+
+// Options returns the options in force, defaults applied.
+func (p *Pipeline) Options() Options { return p.opts }
+
+// builderBase is the image the builder stage starts from.
+func (p *Pipeline) builderBase() *dagger.Container {
+	if p.opts.BuilderBase != nil {
+		return p.opts.BuilderBase
+	}
+	return p.client.Container().From("python:" + p.opts.PythonVersion)
+}
+
+// runtimeBase is the image the production stages start from.
+func (p *Pipeline) runtimeBase() *dagger.Container {
+	if p.opts.RuntimeBase != nil {
+		return p.opts.RuntimeBase
+	}
+	return p.client.Container().From("python:" + p.opts.PythonVersion + "-slim")
+}
+
+// credentialedIndexURL puts the credential into the index URL and hands the result
+// back as a new secret, so that pip reads it from its environment at install time
+// and the plain text is never part of a command line, a layer or the image config.
+func (p *Pipeline) credentialedIndexURL(ctx context.Context) (*dagger.Secret, error) {
+	credential, err := p.opts.PipIndexCredential.Plaintext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the pip index credential: %w", err)
+	}
+	u, err := url.Parse(p.opts.PipIndexURL)
+	if err != nil {
+		return nil, fmt.Errorf("pip index URL: %w", err)
+	}
+	if user, password, ok := cutCredential(credential); ok {
+		u.User = url.UserPassword(user, password)
+	} else {
+		u.User = url.User(credential)
+	}
+	sum := sha256.Sum256([]byte(u.String()))
+	return p.client.SetSecret("pip-index-url-"+hex.EncodeToString(sum[:8]), u.String()), nil
+}
+
+// cutCredential splits "user:password"; a token without a colon is not split.
+func cutCredential(s string) (user, password string, ok bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ':' {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return "", "", false
+}

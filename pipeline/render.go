@@ -1,0 +1,192 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+)
+
+// Report formats, as --format spells them.
+const (
+	FormatTable    = "table"
+	FormatJSON     = "json"
+	FormatMarkdown = "markdown"
+)
+
+// Formats lists the report formats.
+var Formats = []string{FormatTable, FormatJSON, FormatMarkdown}
+
+// Render writes the report in one of Formats.
+func (r *Report) Render(format string) (string, error) {
+	switch format {
+	case FormatTable, "":
+		return r.Table(), nil
+	case FormatJSON:
+		return r.JSON()
+	case FormatMarkdown:
+		return r.Markdown(), nil
+	}
+	return "", fmt.Errorf("unknown report format %q: use one of %s", format, strings.Join(Formats, ", "))
+}
+
+// JSON is the report as indented JSON; field names are stable (see README).
+func (r *Report) JSON() (string, error) {
+	out, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return string(out) + "\n", nil
+}
+
+// Table is the report as aligned text columns, then one line of detail per image.
+func (r *Report) Table() string {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "multistage report: Python %s, GET / on port %d\n\n", r.PythonVersion, r.Port)
+	w := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "VARIANT\tCHECK\tREADY\tSIZE\tCOMPRESSED\tLAYERS\tVS SINGLE-STAGE")
+	for _, image := range r.Images {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", image.Variant, checkWord(image), readyText(image.Check),
+			sizeText(image.Sizes.UncompressedBytes, image), sizeText(image.Sizes.CompressedBytes, image),
+			len(image.Layers), versusText(image.VersusSingleStage))
+	}
+	w.Flush()
+	buf.WriteString("\n")
+	for _, image := range r.Images {
+		fmt.Fprintf(&buf, "%s: %s\n", image.Variant, image.Description)
+		for _, line := range detailLines(image) {
+			fmt.Fprintf(&buf, "    %s\n", line)
+		}
+	}
+	fmt.Fprintf(&buf, "\n%s\n", verdictText(r))
+	return buf.String()
+}
+
+// Markdown is the report as a Markdown table for a CI job summary or a review note.
+func (r *Report) Markdown() string {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "## multistage report\n\nPython %s, `GET /` on port %d.\n\n", r.PythonVersion, r.Port)
+	buf.WriteString("| Variant | Check | Ready | Size | Compressed | Layers | vs single-stage |\n")
+	buf.WriteString("|---|---|---:|---:|---:|---:|---:|\n")
+	for _, image := range r.Images {
+		fmt.Fprintf(&buf, "| %s | %s | %s | %s | %s | %d | %s |\n", image.Variant, checkWord(image), readyText(image.Check),
+			sizeText(image.Sizes.UncompressedBytes, image), sizeText(image.Sizes.CompressedBytes, image),
+			len(image.Layers), versusText(image.VersusSingleStage))
+	}
+	buf.WriteString("\n")
+	for _, image := range r.Images {
+		fmt.Fprintf(&buf, "- **%s**: %s\n", image.Variant, image.Description)
+		for _, line := range detailLines(image) {
+			fmt.Fprintf(&buf, "  - %s\n", markdownEscape(line))
+		}
+	}
+	fmt.Fprintf(&buf, "\n**%s**\n", verdictText(r))
+	return buf.String()
+}
+
+func checkWord(image ImageReport) string {
+	switch {
+	case image.Check.Passed && image.ExpectedToPass:
+		return "pass"
+	case image.Check.Passed:
+		return "pass (expected FAIL)"
+	case image.ExpectedToPass:
+		return "FAIL"
+	default:
+		return "FAIL (expected)"
+	}
+}
+
+func readyText(check CheckResult) string {
+	if !check.Passed {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fs", check.ReadySeconds)
+}
+
+func sizeText(bytes int64, image ImageReport) string {
+	if image.Error != "" && bytes == 0 {
+		return "-"
+	}
+	return FormatBytes(bytes)
+}
+
+func versusText(c *Comparison) string {
+	if c == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%s (%.2fx)", FormatDelta(c.DeltaBytes), c.Ratio)
+}
+
+// detailLines explains an image: its layers, and why its check failed.
+func detailLines(image ImageReport) []string {
+	var lines []string
+	if image.Error != "" {
+		lines = append(lines, "error: "+firstLine(image.Error))
+	}
+	if len(image.Layers) > 0 {
+		parts := make([]string, len(image.Layers))
+		for i, layer := range image.Layers {
+			parts[i] = FormatBytes(layer.UncompressedBytes)
+		}
+		lines = append(lines, "layers (unpacked): "+strings.Join(parts, " + "))
+	}
+	if !image.Check.Passed {
+		lines = append(lines, "check: "+image.Check.Error)
+		if why := keyLogLine(image.Check.Logs); why != "" {
+			lines = append(lines, "why: "+why)
+		}
+	}
+	return lines
+}
+
+// keyLogLine picks the line of a log that says what went wrong: the last
+// Error/Exception line of a traceback, else the last line.
+func keyLogLine(logs []string) string {
+	for i := len(logs) - 1; i >= 0; i-- {
+		line := strings.TrimSpace(logs[i])
+		if strings.Contains(line, "Error") || strings.Contains(line, "Exception") {
+			return line
+		}
+	}
+	for i := len(logs) - 1; i >= 0; i-- {
+		if line := strings.TrimSpace(logs[i]); line != "" {
+			return line
+		}
+	}
+	return ""
+}
+
+func verdictText(r *Report) string {
+	if r.OK {
+		return "OK: every check expected to pass passed."
+	}
+	return "FAILED: " + strings.Join(r.Failures(), ", ") + " did not pass its check."
+}
+
+func markdownEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// FormatBytes prints a size in decimal units, as docker and podman do (1 MB = 1,000,000 bytes).
+func FormatBytes(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d B", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	case n < 1000*1000*1000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	default:
+		return fmt.Sprintf("%.2f GB", float64(n)/1e9)
+	}
+}
+
+// FormatDelta prints a signed size difference.
+func FormatDelta(n int64) string {
+	if n < 0 {
+		return "-" + FormatBytes(-n)
+	}
+	return "+" + FormatBytes(n)
+}

@@ -1,0 +1,85 @@
+package pipeline
+
+// ReportSchemaVersion changes only when a JSON field changes meaning or goes away.
+const ReportSchemaVersion = 1
+
+// Report compares the variants of one app. Every figure in it was measured.
+type Report struct {
+	SchemaVersion int    `json:"schemaVersion"`
+	PythonVersion string `json:"pythonVersion"`
+	Port          int    `json:"port"`
+	ExpectedBody  string `json:"expectedBody"`
+	// Images are in the order the variants were built; single-stage first.
+	Images []ImageReport `json:"images"`
+	// OK is true when every check expected to pass passed.
+	OK bool `json:"ok"`
+}
+
+// ImageReport is one variant's image: how it was made, what it weighs, whether it serves.
+type ImageReport struct {
+	Variant        string      `json:"variant"`
+	Description    string      `json:"description"`
+	ExpectedToPass bool        `json:"expectedToPass"`
+	Check          CheckResult `json:"check"`
+	Sizes          Sizes       `json:"sizes"`
+	Layers         []Layer     `json:"layers"`
+	// VersusSingleStage compares with the single-stage image; absent for single-stage itself.
+	VersusSingleStage *Comparison `json:"versusSingleStage,omitempty"`
+	// Error says why the image could not be built or measured (then sizes are zero).
+	Error string `json:"error,omitempty"`
+}
+
+// Comparison of one image's uncompressed size with the single-stage image's.
+type Comparison struct {
+	// DeltaBytes is this image minus single-stage: negative when smaller.
+	DeltaBytes int64 `json:"deltaBytes"`
+	// Ratio is this image divided by single-stage.
+	Ratio float64 `json:"ratio"`
+	// CompressedDeltaBytes and CompressedRatio are the same for the gzip sizes.
+	CompressedDeltaBytes int64   `json:"compressedDeltaBytes"`
+	CompressedRatio      float64 `json:"compressedRatio"`
+}
+
+// Compare computes the comparison of image against base; nil when base was not measured.
+func Compare(image, base Sizes) *Comparison {
+	if base.UncompressedBytes == 0 || base.CompressedBytes == 0 {
+		return nil
+	}
+	return &Comparison{
+		DeltaBytes:           image.UncompressedBytes - base.UncompressedBytes,
+		Ratio:                float64(image.UncompressedBytes) / float64(base.UncompressedBytes),
+		CompressedDeltaBytes: image.CompressedBytes - base.CompressedBytes,
+		CompressedRatio:      float64(image.CompressedBytes) / float64(base.CompressedBytes),
+	}
+}
+
+// finish fills the comparisons and the verdict once every image is in.
+func (r *Report) finish() {
+	var base *ImageReport
+	for i := range r.Images {
+		if r.Images[i].Variant == VariantSingleStage && r.Images[i].Error == "" {
+			base = &r.Images[i]
+		}
+	}
+	r.OK = true
+	for i := range r.Images {
+		image := &r.Images[i]
+		if base != nil && image != base && image.Error == "" {
+			image.VersusSingleStage = Compare(image.Sizes, base.Sizes)
+		}
+		if image.ExpectedToPass && !image.Check.Passed {
+			r.OK = false
+		}
+	}
+}
+
+// Failures lists the variants expected to pass that did not.
+func (r *Report) Failures() []string {
+	var failed []string
+	for _, image := range r.Images {
+		if image.ExpectedToPass && !image.Check.Passed {
+			failed = append(failed, image.Variant)
+		}
+	}
+	return failed
+}

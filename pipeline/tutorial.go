@@ -1,0 +1,33 @@
+package pipeline
+
+import "dagger.io/dagger"
+
+// Tutorial is the tutorial's multi-stage Dockerfile exactly as written. The builder
+// installs the requirements globally, and production copies only /app from it, so the
+// packages stay behind and the app dies with ModuleNotFoundError. Compare keeps it, as
+// expected to fail, to show what the service check catches.
+//
+//	FROM python:<v> AS builder
+//	WORKDIR /app
+//	COPY requirements.txt .
+//	RUN pip install --no-cache-dir -r requirements.txt
+//	COPY . .
+//	FROM python:<v>-slim
+//	WORKDIR /app
+//	COPY --from=builder /app /app
+//	EXPOSE 5000
+//	CMD ["python", "app.py"]
+func (p *Pipeline) Tutorial() *dagger.Container {
+	builder := p.builderBase().
+		WithWorkdir("/app").
+		WithFile("/app/requirements.txt", p.opts.App.File("requirements.txt"))
+	builder = p.pipInstall(builder, []string{"pip"}, "requirements.txt", "--no-cache-dir").
+		WithDirectory("/app", p.opts.App)
+
+	return p.runtimeBase().
+		WithWorkdir("/app").
+		WithDirectory("/app", builder.Directory("/app")).
+		WithExposedPort(p.opts.Port).
+		WithDefaultArgs([]string{"python", "app.py"}).
+		WithLabel("org.opencontainers.image.title", "multistage tutorial (broken on purpose)")
+}

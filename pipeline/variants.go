@@ -1,0 +1,76 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"dagger.io/dagger"
+)
+
+// Variant names, as the module, the CLI and the report spell them.
+const (
+	VariantSingleStage = "single-stage"
+	VariantMultiStage  = "multi-stage"
+	VariantTutorial    = "tutorial"
+)
+
+// Variant is one way to containerize the app.
+type Variant struct {
+	Name        string
+	Description string
+	// ExpectedToPass is false for the tutorial's broken recipe: its failure is the point.
+	ExpectedToPass bool
+	Build          func(ctx context.Context, p *Pipeline) (*dagger.Container, error)
+}
+
+// Variants in report order.
+var Variants = []Variant{
+	{
+		Name:           VariantSingleStage,
+		Description:    "tutorial's single-stage recipe: slim base, requirements installed globally",
+		ExpectedToPass: true,
+		Build:          func(_ context.Context, p *Pipeline) (*dagger.Container, error) { return p.SingleStage(), nil },
+	},
+	{
+		Name:           VariantMultiStage,
+		Description:    "builder installs into a venv; production gets the venv and the app, runs as non-root",
+		ExpectedToPass: true,
+		Build:          func(ctx context.Context, p *Pipeline) (*dagger.Container, error) { return p.Production(ctx) },
+	},
+	{
+		Name:           VariantTutorial,
+		Description:    "tutorial's multi-stage recipe as written: copies only /app, so the packages stay behind",
+		ExpectedToPass: false,
+		Build:          func(_ context.Context, p *Pipeline) (*dagger.Container, error) { return p.Tutorial(), nil },
+	},
+}
+
+// VariantNamed finds a variant by name, or says which names exist.
+func VariantNamed(name string) (Variant, error) {
+	for _, v := range Variants {
+		if v.Name == name {
+			return v, nil
+		}
+	}
+	return Variant{}, fmt.Errorf("unknown variant %q: use one of %s", name, VariantNames())
+}
+
+// VariantNames lists the variant names, sorted, for messages.
+func VariantNames() []string {
+	names := make([]string, 0, len(Variants))
+	for _, v := range Variants {
+		names = append(names, v.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Build makes the image of the named variant.
+func (p *Pipeline) Build(ctx context.Context, name string) (*dagger.Container, error) {
+	variant, err := VariantNamed(name)
+	if err != nil {
+		return nil, err
+	}
+	return variant.Build(ctx, p)
+}
