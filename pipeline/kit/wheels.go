@@ -12,7 +12,11 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
+
+// zipEpoch is the earliest time a zip can hold: wheels come out the same every run.
+var zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // distPackages is where Debian installs its Python packages.
 const distPackages = "usr/lib/python3/dist-packages"
@@ -32,6 +36,8 @@ func WriteWheels(harvest, out string) ([]string, error) {
 		return nil, err
 	}
 	infos, _ := filepath.Glob(filepath.Join(harvest, distPackages, "*.dist-info"))
+	eggs, _ := filepath.Glob(filepath.Join(harvest, distPackages, "*.egg-info"))
+	infos = append(infos, eggs...)
 	if len(infos) == 0 {
 		return nil, fmt.Errorf("no Python distributions found in %s", harvest)
 	}
@@ -86,9 +92,21 @@ func readDpkgLists(root string) (map[string]string, map[string][]string, error) 
 	return owners, files, nil
 }
 
-// metadata reads Name and Version from a dist-info's METADATA.
+// metadataFile is the core metadata of an installed distribution: METADATA in a
+// dist-info, PKG-INFO in an older egg-info (same format).
+func metadataFile(info string) string {
+	if strings.HasSuffix(info, ".egg-info") {
+		return filepath.Join(info, "PKG-INFO")
+	}
+	return filepath.Join(info, "METADATA")
+}
+
+// eggCarried are the egg-info files a wheel's dist-info keeps, under the same name.
+var eggCarried = map[string]bool{"entry_points.txt": true, "top_level.txt": true}
+
+// metadata reads Name and Version from a distribution's core metadata.
 func metadata(info string) (name, version string, err error) {
-	data, err := os.ReadFile(filepath.Join(info, "METADATA"))
+	data, err := os.ReadFile(metadataFile(info))
 	if err != nil {
 		return "", "", err
 	}
@@ -104,7 +122,7 @@ func metadata(info string) (name, version string, err error) {
 		}
 	}
 	if name == "" || version == "" {
-		return "", "", fmt.Errorf("%s/METADATA lacks Name or Version", info)
+		return "", "", fmt.Errorf("%s lacks Name or Version", metadataFile(info))
 	}
 	return name, version, nil
 }
@@ -131,18 +149,25 @@ func writeWheel(root, info string, pkgFiles []string, out string) (string, error
 		}
 		members = append(members, rel)
 	}
+	egg := strings.HasSuffix(infoName, ".egg-info")
+	if egg {
+		if requires, err := os.ReadFile(filepath.Join(info, "requires.txt")); err == nil && len(bytes.TrimSpace(requires)) > 0 {
+			return "", fmt.Errorf("%s declares requirements in requires.txt, which the kit does not convert", infoName)
+		}
+	}
 	entries, err := os.ReadDir(info)
 	if err != nil {
 		return "", err
 	}
 	for _, e := range entries {
-		if e.Type().IsRegular() && !installOnly[e.Name()] {
-			members = append(members, infoName+"/"+e.Name())
+		if !e.Type().IsRegular() || installOnly[e.Name()] || egg && !eggCarried[e.Name()] {
+			continue
 		}
+		members = append(members, infoName+"/"+e.Name())
 	}
 	sort.Strings(members)
 
-	normalized := regexp.MustCompile(`[-_.]+`).ReplaceAllString(name, "_")
+	normalized := strings.ToLower(regexp.MustCompile(`[-_.]+`).ReplaceAllString(name, "_"))
 	wheelInfo := normalized + "-" + version + ".dist-info"
 	filename := fmt.Sprintf("%s-%s-%s.whl", normalized, version, tag)
 	f, err := os.Create(filepath.Join(out, filename))
@@ -153,7 +178,7 @@ func writeWheel(root, info string, pkgFiles []string, out string) (string, error
 	zw := zip.NewWriter(f)
 	var record strings.Builder
 	add := func(arcname string, data []byte) error {
-		w, err := zw.Create(arcname)
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: arcname, Method: zip.Deflate, Modified: zipEpoch})
 		if err != nil {
 			return err
 		}
@@ -175,13 +200,22 @@ func writeWheel(root, info string, pkgFiles []string, out string) (string, error
 			return "", err
 		}
 	}
+	if egg {
+		data, err := os.ReadFile(metadataFile(info))
+		if err != nil {
+			return "", err
+		}
+		if err := add(wheelInfo+"/METADATA", data); err != nil {
+			return "", err
+		}
+	}
 	purelib := tag == "py3-none-any"
 	wheelMeta := fmt.Sprintf("Wheel-Version: 1.0\nGenerator: multistage-kit\nRoot-Is-Purelib: %t\nTag: %s\n", purelib, tag)
 	if err := add(wheelInfo+"/WHEEL", []byte(wheelMeta)); err != nil {
 		return "", err
 	}
 	record.WriteString(wheelInfo + "/RECORD,,\n")
-	w, err := zw.Create(wheelInfo + "/RECORD")
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: wheelInfo + "/RECORD", Method: zip.Deflate, Modified: zipEpoch})
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,387 @@
+// Containerize a Python web app single-stage and multi-stage, prove that every image
+// serves on its port, and compare what each weighs.
+//
+// The module is a thin front: each function translates its arguments into the
+// pipeline's options and calls the pipeline package, which holds every recipe.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"dagger/multistage/internal/dagger"
+
+	lib "dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline"
+)
+
+// Multistage builds, checks and compares the images of a Python web app.
+type Multistage struct{}
+
+// Compare builds every variant (single-stage, multi-stage, and the tutorial's broken
+// multi-stage), checks each on its port, and returns the size report.
+func (m *Multistage) Compare(
+	ctx context.Context,
+	// App directory: app.py and requirements.txt at its root.
+	// +defaultPath="/sample-app"
+	app *dagger.Directory,
+	// Python version: bases python:<v> (builder) and python:<v>-slim (runtime).
+	// +optional
+	pythonVersion string,
+	// Builder base, replacing python:<v>.
+	// +optional
+	builderBase *dagger.Container,
+	// Runtime base, replacing python:<v>-slim.
+	// +optional
+	runtimeBase *dagger.Container,
+	// Install from this wheels directory with no index.
+	// +optional
+	wheels *dagger.Directory,
+	// Package index URL for pip.
+	// +optional
+	pipIndexURL string,
+	// Credential for the pip index (user:password or token).
+	// +optional
+	pipIndexCredential *dagger.Secret,
+	// Port the app listens on (default 5000).
+	// +optional
+	port int,
+	// Body GET / must answer.
+	// +optional
+	expect string,
+	// Give up a service check after this long, e.g. "30s".
+	// +optional
+	timeout string,
+	// Report format: table, json or markdown.
+	// +optional
+	// +default="table"
+	format string,
+) (string, error) {
+	var text string
+	err := m.run(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, expect, timeout},
+		func(_ *lib.Client, p *pipeline.Pipeline) error {
+			report, _ := p.Compare(ctx)
+			var err error
+			if text, err = report.Render(format); err != nil {
+				return err
+			}
+			if !report.OK {
+				return fmt.Errorf("%s\n%v did not pass its check", text, report.Failures())
+			}
+			return nil
+		})
+	return text, err
+}
+
+// SingleStage is the tutorial's single-stage image: slim base, requirements
+// installed globally, the app beside them.
+func (m *Multistage) SingleStage(
+	ctx context.Context,
+	// App directory: app.py and requirements.txt at its root.
+	// +defaultPath="/sample-app"
+	app *dagger.Directory,
+	// Python version: base python:<v>-slim.
+	// +optional
+	pythonVersion string,
+	// Runtime base, replacing python:<v>-slim.
+	// +optional
+	runtimeBase *dagger.Container,
+	// Install from this wheels directory with no index.
+	// +optional
+	wheels *dagger.Directory,
+	// Package index URL for pip.
+	// +optional
+	pipIndexURL string,
+	// Credential for the pip index (user:password or token).
+	// +optional
+	pipIndexCredential *dagger.Secret,
+	// Port the app listens on (default 5000).
+	// +optional
+	port int,
+) (*dagger.Container, error) {
+	return m.container(ctx, args{app, pythonVersion, nil, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, "", ""},
+		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.SingleStage(), nil })
+}
+
+// Builder is the multi-stage build's first stage: the requirements installed into a
+// virtual environment at /opt/venv.
+func (m *Multistage) Builder(
+	ctx context.Context,
+	// App directory: app.py and requirements.txt at its root.
+	// +defaultPath="/sample-app"
+	app *dagger.Directory,
+	// Python version: base python:<v>.
+	// +optional
+	pythonVersion string,
+	// Builder base, replacing python:<v>.
+	// +optional
+	builderBase *dagger.Container,
+	// Install from this wheels directory with no index.
+	// +optional
+	wheels *dagger.Directory,
+	// Package index URL for pip.
+	// +optional
+	pipIndexURL string,
+	// Credential for the pip index (user:password or token).
+	// +optional
+	pipIndexCredential *dagger.Secret,
+) (*dagger.Container, error) {
+	return m.container(ctx, args{app, pythonVersion, builderBase, nil, wheels, pipIndexURL, pipIndexCredential, 0, "", ""},
+		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Builder(), nil })
+}
+
+// MultiStage is the multi-stage build's production image: the slim base, the venv
+// from the builder and the app, run as a non-root user, with a healthcheck.
+func (m *Multistage) MultiStage(
+	ctx context.Context,
+	// App directory: app.py and requirements.txt at its root.
+	// +defaultPath="/sample-app"
+	app *dagger.Directory,
+	// Python version: bases python:<v> (builder) and python:<v>-slim (runtime).
+	// +optional
+	pythonVersion string,
+	// Builder base, replacing python:<v>.
+	// +optional
+	builderBase *dagger.Container,
+	// Runtime base, replacing python:<v>-slim.
+	// +optional
+	runtimeBase *dagger.Container,
+	// Install from this wheels directory with no index.
+	// +optional
+	wheels *dagger.Directory,
+	// Package index URL for pip.
+	// +optional
+	pipIndexURL string,
+	// Credential for the pip index (user:password or token).
+	// +optional
+	pipIndexCredential *dagger.Secret,
+	// Port the app listens on (default 5000).
+	// +optional
+	port int,
+) (*dagger.Container, error) {
+	return m.container(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, "", ""},
+		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Production(ctx) })
+}
+
+// Check builds one variant (single-stage, multi-stage or tutorial), starts it as a
+// service and requests / until it answers the expected body. Returns the result as
+// JSON; fails when the check fails.
+func (m *Multistage) Check(
+	ctx context.Context,
+	// Variant: single-stage, multi-stage or tutorial.
+	// +default="multi-stage"
+	variant string,
+	// App directory: app.py and requirements.txt at its root.
+	// +defaultPath="/sample-app"
+	app *dagger.Directory,
+	// Python version: bases python:<v> (builder) and python:<v>-slim (runtime).
+	// +optional
+	pythonVersion string,
+	// Builder base, replacing python:<v>.
+	// +optional
+	builderBase *dagger.Container,
+	// Runtime base, replacing python:<v>-slim.
+	// +optional
+	runtimeBase *dagger.Container,
+	// Install from this wheels directory with no index.
+	// +optional
+	wheels *dagger.Directory,
+	// Package index URL for pip.
+	// +optional
+	pipIndexURL string,
+	// Credential for the pip index (user:password or token).
+	// +optional
+	pipIndexCredential *dagger.Secret,
+	// Port the app listens on (default 5000).
+	// +optional
+	port int,
+	// Body GET / must answer.
+	// +optional
+	expect string,
+	// Give up after this long, e.g. "30s".
+	// +optional
+	timeout string,
+) (string, error) {
+	var text string
+	err := m.run(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, expect, timeout},
+		func(_ *lib.Client, p *pipeline.Pipeline) error {
+			image, err := p.Build(ctx, variant)
+			if err != nil {
+				return err
+			}
+			result := p.Check(ctx, image)
+			out, _ := json.MarshalIndent(result, "", "  ")
+			text = string(out)
+			if !result.Passed {
+				return fmt.Errorf("%s did not pass its check: %s\n%s", variant, result.Error, text)
+			}
+			return nil
+		})
+	return text, err
+}
+
+// Export runs Compare and returns a directory with every image as a tarball that
+// docker load and podman load take (<variant>.tar) and the report as report.json,
+// report.md and report.txt.
+func (m *Multistage) Export(
+	ctx context.Context,
+	// App directory: app.py and requirements.txt at its root.
+	// +defaultPath="/sample-app"
+	app *dagger.Directory,
+	// Python version: bases python:<v> (builder) and python:<v>-slim (runtime).
+	// +optional
+	pythonVersion string,
+	// Builder base, replacing python:<v>.
+	// +optional
+	builderBase *dagger.Container,
+	// Runtime base, replacing python:<v>-slim.
+	// +optional
+	runtimeBase *dagger.Container,
+	// Install from this wheels directory with no index.
+	// +optional
+	wheels *dagger.Directory,
+	// Package index URL for pip.
+	// +optional
+	pipIndexURL string,
+	// Credential for the pip index (user:password or token).
+	// +optional
+	pipIndexCredential *dagger.Secret,
+	// Port the app listens on (default 5000).
+	// +optional
+	port int,
+	// Body GET / must answer.
+	// +optional
+	expect string,
+	// Give up a service check after this long, e.g. "30s".
+	// +optional
+	timeout string,
+) (*dagger.Directory, error) {
+	var out *dagger.Directory
+	err := m.run(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, expect, timeout},
+		func(client *lib.Client, p *pipeline.Pipeline) error {
+			report, built := p.Compare(ctx)
+			dir, err := os.MkdirTemp("", "multistage-export-")
+			if err != nil {
+				return err
+			}
+			if _, err := pipeline.WriteExport(ctx, report, built, dir, false); err != nil {
+				return err
+			}
+			id, err := client.Host().Directory(dir).ID(ctx)
+			if err != nil {
+				return err
+			}
+			out = dag.LoadDirectoryFromID(dagger.DirectoryID(id))
+			_, err = out.Sync(ctx)
+			return err
+		})
+	return out, err
+}
+
+// args are the arguments the functions share, in the generated types.
+type args struct {
+	app                *dagger.Directory
+	pythonVersion      string
+	builderBase        *dagger.Container
+	runtimeBase        *dagger.Container
+	wheels             *dagger.Directory
+	pipIndexURL        string
+	pipIndexCredential *dagger.Secret
+	port               int
+	expect             string
+	timeout            string
+}
+
+// run joins the session with the dagger.io/dagger library, turns the arguments into
+// pipeline options (objects cross by ID) and calls fn.
+func (m *Multistage) run(ctx context.Context, a args, fn func(*lib.Client, *pipeline.Pipeline) error) error {
+	client, err := lib.Connect(ctx)
+	if err != nil {
+		return fmt.Errorf("joining the Dagger session: %w", err)
+	}
+	defer client.Close()
+	opts, err := a.options(ctx, client)
+	if err != nil {
+		return err
+	}
+	p, err := pipeline.New(ctx, client, opts)
+	if err != nil {
+		return err
+	}
+	return fn(client, p)
+}
+
+// container runs build and hands its container back in the generated type.
+func (m *Multistage) container(ctx context.Context, a args, build func(*pipeline.Pipeline) (*lib.Container, error)) (*dagger.Container, error) {
+	var out *dagger.Container
+	err := m.run(ctx, a, func(_ *lib.Client, p *pipeline.Pipeline) error {
+		ctr, err := build(p)
+		if err != nil {
+			return err
+		}
+		id, err := ctr.ID(ctx)
+		if err != nil {
+			return err
+		}
+		out = dag.LoadContainerFromID(dagger.ContainerID(id))
+		return nil
+	})
+	return out, err
+}
+
+func (a args) options(ctx context.Context, client *lib.Client) (pipeline.Options, error) {
+	opts := pipeline.Options{PythonVersion: a.pythonVersion, PipIndexURL: a.pipIndexURL, Port: a.port, ExpectedBody: a.expect}
+	if a.timeout != "" {
+		d, err := time.ParseDuration(a.timeout)
+		if err != nil {
+			return opts, fmt.Errorf("timeout %q is not a duration: use for example 30s", a.timeout)
+		}
+		opts.CheckTimeout = d
+	}
+	var err error
+	if opts.App, err = loadDirectory(ctx, client, a.app); err != nil {
+		return opts, err
+	}
+	if opts.Wheels, err = loadDirectory(ctx, client, a.wheels); err != nil {
+		return opts, err
+	}
+	if opts.BuilderBase, err = loadContainer(ctx, client, a.builderBase); err != nil {
+		return opts, err
+	}
+	if opts.RuntimeBase, err = loadContainer(ctx, client, a.runtimeBase); err != nil {
+		return opts, err
+	}
+	if a.pipIndexCredential != nil {
+		id, err := a.pipIndexCredential.ID(ctx)
+		if err != nil {
+			return opts, err
+		}
+		opts.PipIndexCredential = client.LoadSecretFromID(lib.SecretID(id))
+	}
+	return opts, nil
+}
+
+func loadDirectory(ctx context.Context, client *lib.Client, d *dagger.Directory) (*lib.Directory, error) {
+	if d == nil {
+		return nil, nil
+	}
+	id, err := d.ID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return client.LoadDirectoryFromID(lib.DirectoryID(id)), nil
+}
+
+func loadContainer(ctx context.Context, client *lib.Client, c *dagger.Container) (*lib.Container, error) {
+	if c == nil {
+		return nil, nil
+	}
+	id, err := c.ID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return client.LoadContainerFromID(lib.ContainerID(id)), nil
+}

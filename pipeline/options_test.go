@@ -1,0 +1,103 @@
+package pipeline
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"dagger.io/dagger"
+)
+
+func TestValidateRefusesBadOptions(t *testing.T) {
+	app := &dagger.Directory{} // only nil-ness matters to Validate
+	valid := Options{App: app}.withDefaults()
+	cases := []struct {
+		name   string
+		change func(*Options)
+		want   string // part of the message; "" means valid
+	}{
+		{"defaults", func(o *Options) {}, ""},
+		{"no app", func(o *Options) { o.App = nil }, "no app directory"},
+		{"python 3", func(o *Options) { o.PythonVersion = "3" }, `python version "3" is not valid`},
+		{"python word", func(o *Options) { o.PythonVersion = "latest" }, "use major.minor"},
+		{"python patch", func(o *Options) { o.PythonVersion = "3.13.1" }, "use major.minor"},
+		{"python 3.9", func(o *Options) { o.PythonVersion = "3.9" }, ""},
+		{"port zero after defaults", func(o *Options) { o.Port = -1 }, "port -1 is out of range"},
+		{"port too high", func(o *Options) { o.Port = 70000 }, "use 1 to 65535"},
+		{"timeout short", func(o *Options) { o.CheckTimeout = time.Millisecond }, "check timeout 1ms is out of range"},
+		{"timeout long", func(o *Options) { o.CheckTimeout = time.Hour }, "out of range"},
+		{"wheels and index", func(o *Options) { o.Wheels = &dagger.Directory{}; o.PipIndexURL = "https://example.test/simple" }, "pass only one"},
+		{"credential without index", func(o *Options) { o.PipIndexCredential = &dagger.Secret{} }, "needs a pip index URL"},
+		{"index not a URL", func(o *Options) { o.PipIndexURL = "example.test/simple" }, "is not valid"},
+		{"index with credential", func(o *Options) { o.PipIndexURL = "https://u:p@example.test/simple" }, "pass it as a secret"},
+		{"index ok", func(o *Options) { o.PipIndexURL = "https://example.test/simple" }, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			o := valid
+			c.change(&o)
+			err := o.Validate()
+			if c.want == "" {
+				if err != nil {
+					t.Fatalf("want valid, got %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("want error containing %q, got %v", c.want, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error is not one line: %q", err)
+			}
+		})
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	o := Options{}.withDefaults()
+	if o.PythonVersion != "3.13" || o.Port != 5000 || o.CheckTimeout != 30*time.Second ||
+		o.ExpectedBody != "Hello, Multi-Stage Build Python Application!" {
+		t.Fatalf("unexpected defaults: %+v", o)
+	}
+	kept := Options{PythonVersion: "3.12", Port: 8000}.withDefaults()
+	if kept.PythonVersion != "3.12" || kept.Port != 8000 {
+		t.Fatalf("defaults overwrote given values: %+v", kept)
+	}
+}
+
+func TestCompareBases(t *testing.T) {
+	same := PythonInfo{Version: "3.13", Interpreter: "/usr/local/bin/python3.13"}
+	if err := compareBases(same, same); err != nil {
+		t.Fatalf("same bases refused: %v", err)
+	}
+	err := compareBases(same, PythonInfo{Version: "3.12", Interpreter: "/usr/local/bin/python3.12"})
+	if err == nil || !strings.Contains(err.Error(), "Python 3.13 but runtime base has Python 3.12") {
+		t.Fatalf("want both versions named, got %v", err)
+	}
+	err = compareBases(same, PythonInfo{Version: "3.13", Interpreter: "/usr/bin/python3.13"})
+	if err == nil || !strings.Contains(err.Error(), "/usr/local/bin/python3.13") || !strings.Contains(err.Error(), "/usr/bin/python3.13") {
+		t.Fatalf("want both interpreter paths named, got %v", err)
+	}
+}
+
+func TestParsePythonInfo(t *testing.T) {
+	info, err := parsePythonInfo("3.13\n/usr/bin/python3.13\n")
+	if err != nil || info.Version != "3.13" || info.Interpreter != "/usr/bin/python3.13" {
+		t.Fatalf("got %+v, %v", info, err)
+	}
+	if _, err := parsePythonInfo("Python 3.13\n"); err == nil {
+		t.Fatal("a one-line answer was accepted")
+	}
+}
+
+func TestVariantNamed(t *testing.T) {
+	for _, name := range []string{"single-stage", "multi-stage", "tutorial"} {
+		if v, err := VariantNamed(name); err != nil || v.Name != name {
+			t.Fatalf("%s: got %+v, %v", name, v, err)
+		}
+	}
+	_, err := VariantNamed("fat")
+	if err == nil || !strings.Contains(err.Error(), `unknown variant "fat": use one of [multi-stage single-stage tutorial]`) {
+		t.Fatalf("got %v", err)
+	}
+}

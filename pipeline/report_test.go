@@ -1,0 +1,165 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+)
+
+// sampleReport has made-up figures: it tests the math and the rendering, not an image.
+func sampleReport() *Report {
+	r := &Report{SchemaVersion: ReportSchemaVersion, PythonVersion: "3.13", Port: 5000, ExpectedBody: "hi",
+		Images: []ImageReport{
+			{Variant: VariantSingleStage, Description: "one", ExpectedToPass: true,
+				Check: CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 1, ReadySeconds: 1.234},
+				Sizes: Sizes{UncompressedBytes: 200_000_000, CompressedBytes: 80_000_000},
+				Layers: []Layer{{Digest: "sha256:a", CompressedBytes: 70_000_000, UncompressedBytes: 180_000_000},
+					{Digest: "sha256:b", CompressedBytes: 10_000_000, UncompressedBytes: 20_000_000}}},
+			{Variant: VariantMultiStage, Description: "two", ExpectedToPass: true,
+				Check:  CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 2, ReadySeconds: 0.5},
+				Sizes:  Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000},
+				Layers: []Layer{{Digest: "sha256:c", CompressedBytes: 60_000_000, UncompressedBytes: 150_000_000}}},
+			{Variant: VariantTutorial, Description: "three | broken", ExpectedToPass: false,
+				Check: CheckResult{Error: "no good answer within 30s", Logs: []string{"Traceback (most recent call last):",
+					`  File "/app/app.py", line 1, in <module>`, "ModuleNotFoundError: No module named 'flask'", "[python app.py exited with code 1]"}},
+				Sizes:  Sizes{UncompressedBytes: 130_000_000, CompressedBytes: 50_000_000},
+				Layers: []Layer{{Digest: "sha256:d", CompressedBytes: 50_000_000, UncompressedBytes: 130_000_000}}},
+		}}
+	r.finish()
+	return r
+}
+
+func TestReportMath(t *testing.T) {
+	r := sampleReport()
+	if !r.OK {
+		t.Fatal("report not OK although only the expected-to-fail check failed")
+	}
+	if r.Images[0].VersusSingleStage != nil {
+		t.Fatal("single-stage compared with itself")
+	}
+	multi := r.Images[1].VersusSingleStage
+	if multi == nil || multi.DeltaBytes != -50_000_000 || math.Abs(multi.Ratio-0.75) > 1e-9 ||
+		multi.CompressedDeltaBytes != -20_000_000 || math.Abs(multi.CompressedRatio-0.75) > 1e-9 {
+		t.Fatalf("multi-stage comparison wrong: %+v", multi)
+	}
+	if got := r.Images[2].VersusSingleStage.DeltaBytes; got != -70_000_000 {
+		t.Fatalf("tutorial delta %d", got)
+	}
+
+	r.Images[1].Check.Passed = false
+	r.finish()
+	if r.OK || strings.Join(r.Failures(), ",") != VariantMultiStage {
+		t.Fatalf("a failed multi-stage check must fail the report: ok=%v failures=%v", r.OK, r.Failures())
+	}
+}
+
+func TestCompareNeedsAMeasuredBase(t *testing.T) {
+	if Compare(Sizes{UncompressedBytes: 1, CompressedBytes: 1}, Sizes{}) != nil {
+		t.Fatal("compared against an unmeasured base")
+	}
+}
+
+func TestRenderTable(t *testing.T) {
+	out, err := sampleReport().Render(FormatTable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"VARIANT       CHECK            READY  SIZE      COMPRESSED  LAYERS  VS SINGLE-STAGE",
+		"single-stage  pass             1.23s  200.0 MB  80.0 MB     2       -",
+		"multi-stage   pass             0.50s  150.0 MB  60.0 MB     1       -50.0 MB (0.75x)",
+		"tutorial      FAIL (expected)  -      130.0 MB  50.0 MB     1       -70.0 MB (0.65x)",
+		"layers (unpacked): 180.0 MB + 20.0 MB",
+		"why: ModuleNotFoundError: No module named 'flask'",
+		"OK: every check expected to pass passed.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRenderMarkdown(t *testing.T) {
+	out, err := sampleReport().Render(FormatMarkdown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"| Variant | Check | Ready | Size | Compressed | Layers | vs single-stage |",
+		"| multi-stage | pass | 0.50s | 150.0 MB | 60.0 MB | 1 | -50.0 MB (0.75x) |",
+		`- **tutorial**: three | broken`,
+		`  - check: no good answer within 30s`,
+		"**OK: every check expected to pass passed.**",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRenderJSONFieldNames(t *testing.T) {
+	out, err := sampleReport().Render(FormatJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		SchemaVersion int  `json:"schemaVersion"`
+		OK            bool `json:"ok"`
+		Images        []struct {
+			Variant        string `json:"variant"`
+			ExpectedToPass bool   `json:"expectedToPass"`
+			Check          struct {
+				Passed bool     `json:"passed"`
+				Logs   []string `json:"logs"`
+			} `json:"check"`
+			Sizes  struct{ UncompressedBytes, CompressedBytes int64 } `json:"sizes"`
+			Layers []struct {
+				Digest            string
+				UncompressedBytes int64
+			} `json:"layers"`
+			VersusSingleStage *struct {
+				DeltaBytes int64
+				Ratio      float64
+			} `json:"versusSingleStage"`
+		} `json:"images"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.SchemaVersion != 1 || !doc.OK || len(doc.Images) != 3 {
+		t.Fatalf("top level wrong: %+v", doc)
+	}
+	multi := doc.Images[1]
+	if multi.Variant != "multi-stage" || multi.Sizes.UncompressedBytes != 150_000_000 || multi.Sizes.CompressedBytes != 60_000_000 ||
+		multi.Layers[0].Digest != "sha256:c" || multi.VersusSingleStage.DeltaBytes != -50_000_000 || multi.VersusSingleStage.Ratio != 0.75 {
+		t.Fatalf("multi-stage wrong: %+v", multi)
+	}
+	if doc.Images[2].ExpectedToPass || len(doc.Images[2].Check.Logs) != 4 {
+		t.Fatalf("tutorial wrong: %+v", doc.Images[2])
+	}
+	if _, err := sampleReport().Render("yaml"); err == nil || !strings.Contains(err.Error(), "use one of table, json, markdown") {
+		t.Fatalf("unknown format accepted: %v", err)
+	}
+}
+
+func TestFormatBytes(t *testing.T) {
+	cases := map[int64]string{0: "0 B", 999: "999 B", 1000: "1.0 kB", 125_400_000: "125.4 MB", 1_500_000_000: "1.50 GB"}
+	for n, want := range cases {
+		if got := FormatBytes(n); got != want {
+			t.Errorf("FormatBytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if FormatDelta(-3_000_000) != "-3.0 MB" || FormatDelta(3_000_000) != "+3.0 MB" {
+		t.Error("FormatDelta sign wrong")
+	}
+}
+
+func TestKeyLogLine(t *testing.T) {
+	if got := keyLogLine([]string{"a", "OSError: [Errno 98] Address in use", "[exited]"}); got != "OSError: [Errno 98] Address in use" {
+		t.Fatalf("got %q", got)
+	}
+	if got := keyLogLine([]string{" * Running on all addresses", "[still running after 5s]", ""}); got != "[still running after 5s]" {
+		t.Fatalf("got %q", got)
+	}
+}
