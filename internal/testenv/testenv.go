@@ -1,0 +1,99 @@
+// Package testenv gives the integration tests what they share: a connection to a real
+// Dagger engine and the offline kit, or a one-line reason to skip.
+package testenv
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/kit"
+)
+
+// RepoRoot is the repository's top directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// EngineReachable says whether a Dagger engine can be reached without downloading
+// anything: inside `dagger run`, or with a runner host named.
+func EngineReachable() bool {
+	return os.Getenv("DAGGER_SESSION_PORT") != "" || os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST") != ""
+}
+
+// SkipReasonNoEngine is the one line engine tests skip with.
+const SkipReasonNoEngine = "no Dagger engine: run `dagger run go test ./...` to include the engine tests"
+
+var (
+	clientOnce sync.Once
+	client     *dagger.Client
+	clientErr  error
+)
+
+// Client connects once per test binary to the engine, or skips the test.
+func Client(t testing.TB) *dagger.Client {
+	t.Helper()
+	if !EngineReachable() {
+		t.Skip(SkipReasonNoEngine)
+	}
+	clientOnce.Do(func() {
+		client, clientErr = dagger.Connect(context.Background(), dagger.WithLogOutput(os.Stderr))
+	})
+	if clientErr != nil {
+		t.Fatalf("connecting to the Dagger engine: %v", clientErr)
+	}
+	return client
+}
+
+var (
+	kitOnce   sync.Once
+	kitResult *kit.Result
+	kitErr    error
+)
+
+// KitDir is where tests keep the offline kit: $MULTISTAGE_KIT_DIR, else a cache
+// directory of the user's, so that every clone and CI run reuses it.
+func KitDir() string {
+	if dir := os.Getenv("MULTISTAGE_KIT_DIR"); dir != "" {
+		return dir
+	}
+	if cache, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(cache, "multistage", "kit")
+	}
+	return filepath.Join(RepoRoot(), ".kit")
+}
+
+// Kit makes (or reuses) the offline kit, or skips when mmdebstrap is missing.
+func Kit(t testing.TB) *kit.Result {
+	t.Helper()
+	if _, err := exec.LookPath("mmdebstrap"); err != nil {
+		t.Skip("no mmdebstrap: apt-get install mmdebstrap to make the offline kit")
+	}
+	kitOnce.Do(func() {
+		kitResult, kitErr = kit.Make(context.Background(), kit.Options{Dir: KitDir(), Log: func(f string, a ...any) { t.Logf(f, a...) }})
+	})
+	if kitErr != nil {
+		t.Fatalf("making the offline kit: %v", kitErr)
+	}
+	return kitResult
+}
+
+// Podman returns podman's path, or skips.
+func Podman(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("podman")
+	if err != nil {
+		t.Skip("no podman: apt-get install podman runc to include the podman tests")
+	}
+	return path
+}
+
+// PodmanRunFlags keep podman inside this machine's limits (nofile and nproc above
+// what the sandbox grants are refused).
+var PodmanRunFlags = []string{"--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096"}

@@ -1,0 +1,255 @@
+package pipeline_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/multistage/multistage/internal/testenv"
+	"github.com/multistage/multistage/pipeline"
+)
+
+// kitPipeline is the pipeline exactly as users run it, with the offline kit's bases
+// imported as the base containers and its wheels as the package source.
+func kitPipeline(t *testing.T, app string, change func(*pipeline.Options)) *pipeline.Pipeline {
+	t.Helper()
+	client := testenv.Client(t)
+	k := testenv.Kit(t)
+	opts := pipeline.Options{
+		BuilderBase: client.Container().Import(client.Host().File(k.Builder)),
+		RuntimeBase: client.Container().Import(client.Host().File(k.Runtime)),
+		Wheels:      client.Host().Directory(k.Wheels),
+		App:         client.Host().Directory(app),
+	}
+	if change != nil {
+		change(&opts)
+	}
+	p, err := pipeline.New(context.Background(), client, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+var sampleApp = filepath.Join(testenv.RepoRoot(), "sample-app")
+
+// comparison runs Compare on the sample app once for every test that reads it.
+var comparison struct {
+	once   sync.Once
+	report *pipeline.Report
+	built  []pipeline.Built
+	export string
+	err    error
+}
+
+func compareSample(t *testing.T) (*pipeline.Report, string) {
+	t.Helper()
+	p := kitPipeline(t, sampleApp, nil)
+	comparison.once.Do(func() {
+		ctx := context.Background()
+		comparison.report, comparison.built = p.Compare(ctx)
+		comparison.export, comparison.err = os.MkdirTemp("", "multistage-export-test-")
+		if comparison.err == nil {
+			_, comparison.err = pipeline.WriteExport(ctx, comparison.report, comparison.built, comparison.export, false)
+		}
+	})
+	if comparison.err != nil {
+		t.Fatal(comparison.err)
+	}
+	return comparison.report, comparison.export
+}
+
+func image(t *testing.T, r *pipeline.Report, variant string) pipeline.ImageReport {
+	t.Helper()
+	for _, img := range r.Images {
+		if img.Variant == variant {
+			return img
+		}
+	}
+	t.Fatalf("no %s in report", variant)
+	return pipeline.ImageReport{}
+}
+
+func TestCompareOnKitChecksBothImagesAndCatchesTheTutorial(t *testing.T) {
+	report, _ := compareSample(t)
+	table, _ := report.Render(pipeline.FormatTable)
+	t.Logf("report:\n%s", table)
+
+	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage} {
+		img := image(t, report, variant)
+		if !img.Check.Passed || img.Check.Status != 200 || img.Check.Body != pipeline.DefaultExpectedBody {
+			t.Errorf("%s check: %+v", variant, img.Check)
+		}
+		if img.Check.ReadySeconds <= 0 {
+			t.Errorf("%s: no time to first good answer recorded", variant)
+		}
+	}
+	tutorial := image(t, report, pipeline.VariantTutorial)
+	if tutorial.Check.Passed || tutorial.ExpectedToPass {
+		t.Errorf("tutorial passed its check: %+v", tutorial.Check)
+	}
+	if logs := strings.Join(tutorial.Check.Logs, "\n"); !strings.Contains(logs, "ModuleNotFoundError: No module named 'flask'") {
+		t.Errorf("tutorial logs lack the ModuleNotFoundError:\n%s", logs)
+	}
+	if !report.OK {
+		t.Errorf("report not OK: %v", report.Failures())
+	}
+}
+
+func TestSizesAreMeasuredAndConsistent(t *testing.T) {
+	report, _ := compareSample(t)
+	for _, img := range report.Images {
+		if img.Error != "" {
+			t.Fatalf("%s: %s", img.Variant, img.Error)
+		}
+		s := img.Sizes
+		if s.CompressedBytes <= 0 || s.UncompressedBytes <= s.CompressedBytes {
+			t.Errorf("%s sizes implausible: %+v", img.Variant, s)
+		}
+		var layers int64
+		for _, l := range img.Layers {
+			layers += l.UncompressedBytes
+		}
+		// The uncompressed tarball is its layers plus tar headers, config and manifest.
+		if layers > s.UncompressedBytes || float64(s.UncompressedBytes-layers) > 0.01*float64(s.UncompressedBytes) {
+			t.Errorf("%s: layers add up to %d, tarball is %d", img.Variant, layers, s.UncompressedBytes)
+		}
+	}
+	multi := image(t, report, pipeline.VariantMultiStage)
+	if multi.VersusSingleStage == nil || multi.VersusSingleStage.DeltaBytes != multi.Sizes.UncompressedBytes-image(t, report, pipeline.VariantSingleStage).Sizes.UncompressedBytes {
+		t.Errorf("multi-stage comparison wrong: %+v", multi.VersusSingleStage)
+	}
+}
+
+func TestExportedTarballsReadBackWithTheirTags(t *testing.T) {
+	report, dir := compareSample(t)
+	for _, img := range report.Images {
+		path := filepath.Join(dir, img.Variant+".tar")
+		manifest, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(path) })
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if len(manifest) != 1 || len(manifest[0].RepoTags) != 1 || manifest[0].RepoTags[0] != "index.docker.io/"+pipeline.ImageTag(img.Variant) && manifest[0].RepoTags[0] != pipeline.ImageTag(img.Variant) {
+			t.Errorf("%s: tags %+v", path, manifest)
+		}
+		layers, err := pipeline.ReadLayers(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(layers) != len(img.Layers) {
+			t.Errorf("%s: %d layers exported, %d reported", img.Variant, len(layers), len(img.Layers))
+		}
+	}
+	for _, name := range []string{"report.json", "report.md", "report.txt"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", name, err)
+		}
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dir, ".*"))
+	if len(leftovers) > 0 {
+		t.Errorf("temporary files left behind: %v", leftovers)
+	}
+}
+
+// TestPodmanRunsTheExportedImage loads the exported multi-stage tarball into podman,
+// runs it with a published port and asks it over HTTP; the report's size must agree
+// with podman's within 3%.
+func TestPodmanRunsTheExportedImage(t *testing.T) {
+	podman := testenv.Podman(t)
+	report, dir := compareSample(t)
+	multi := image(t, report, pipeline.VariantMultiStage)
+
+	tag := "localhost/" + strings.TrimSuffix(pipeline.ImageTag(pipeline.VariantMultiStage), ":latest") + ":latest"
+	run(t, podman, "load", "-i", filepath.Join(dir, "multi-stage.tar"))
+	port := freePort(t)
+	name := fmt.Sprintf("multistage-test-%d", time.Now().UnixNano())
+	loadedAs := firstExisting(t, podman, tag, "docker.io/"+pipeline.ImageTag(pipeline.VariantMultiStage))
+	args := append([]string{"run", "-d", "--name", name, "-p", fmt.Sprintf("127.0.0.1:%d:5000", port)}, testenv.PodmanRunFlags...)
+	run(t, podman, append(args, loadedAs)...)
+	t.Cleanup(func() { exec.Command(podman, "rm", "-f", name).Run() })
+
+	body := getUntil(t, fmt.Sprintf("http://127.0.0.1:%d/", port), 30*time.Second)
+	if body != pipeline.DefaultExpectedBody {
+		t.Fatalf("podman-run image answered %q", body)
+	}
+	sizeText := strings.TrimSpace(run(t, podman, "image", "inspect", "--format", "{{.Size}}", loadedAs))
+	podmanSize, err := strconv.ParseInt(sizeText, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := math.Abs(float64(podmanSize-multi.Sizes.UncompressedBytes)) / float64(podmanSize)
+	t.Logf("multi-stage: report %d bytes, podman %d bytes (%.2f%% apart)", multi.Sizes.UncompressedBytes, podmanSize, 100*diff)
+	if diff > 0.03 {
+		t.Fatalf("report says %d bytes, podman %d: more than 3%% apart", multi.Sizes.UncompressedBytes, podmanSize)
+	}
+}
+
+func TestProductionRefusesBasesWithDifferentInterpreters(t *testing.T) {
+	client := testenv.Client(t)
+	k := testenv.Kit(t)
+	// The same Python 3.13, moved to /usr/local/bin: the venv's link would break.
+	moved := client.Container().Import(client.Host().File(k.Runtime)).
+		WithExec([]string{"sh", "-c", "cp /usr/bin/python3.13 /usr/local/bin/python3.13 && ln -sf /usr/local/bin/python3.13 /usr/local/bin/python"})
+	p := kitPipeline(t, sampleApp, func(o *pipeline.Options) { o.RuntimeBase = moved })
+	_, err := p.Production(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "/usr/bin/python3.13") || !strings.Contains(err.Error(), "/usr/local/bin/python3.13") {
+		t.Fatalf("want both interpreter paths named, got %v", err)
+	}
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func firstExisting(t *testing.T, podman string, refs ...string) string {
+	for _, ref := range refs {
+		if exec.Command(podman, "image", "exists", ref).Run() == nil {
+			return ref
+		}
+	}
+	t.Fatalf("podman has none of %v", refs)
+	return ""
+}
+
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func getUntil(t *testing.T, url string, limit time.Duration) string {
+	deadline := time.Now().Add(limit)
+	client := http.Client{Timeout: 2 * time.Second}
+	for {
+		resp, err := client.Get(url)
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return string(body)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer from %s within %s: %v", url, limit, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
