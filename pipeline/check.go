@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -42,6 +43,13 @@ type CheckResult struct {
 // check timeout. The probe runs every time (no cached result). On failure it adds the
 // app's last log lines.
 func (p *Pipeline) Check(ctx context.Context, image *dagger.Container) CheckResult {
+	// Build first: the timeout and the ready time are about serving, not building.
+	if _, err := image.Sync(ctx); err != nil {
+		return CheckResult{Error: "the image did not build: " + cleanEngineError(err)}
+	}
+	if _, err := p.runtimeBase().Sync(ctx); err != nil {
+		return CheckResult{Error: "the probe's base did not load: " + cleanEngineError(err)}
+	}
 	started := time.Now()
 	result, err := p.probe(ctx, image)
 	if err != nil {
@@ -78,7 +86,10 @@ func (p *Pipeline) probe(ctx context.Context, image *dagger.Container) (CheckRes
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return CheckResult{}, fmt.Errorf("no good answer within %s: the service did not come up", timeout)
 		}
-		return CheckResult{}, fmt.Errorf("running the probe: %s", firstLine(err.Error()))
+		if strings.Contains(err.Error(), "exited") {
+			return CheckResult{}, fmt.Errorf("the app exited before answering (%s)", cleanEngineError(err))
+		}
+		return CheckResult{}, fmt.Errorf("running the probe: %s", cleanEngineError(err))
 	}
 	var result CheckResult
 	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &result); err != nil {
@@ -114,7 +125,7 @@ func (p *Pipeline) lastLogLines(ctx context.Context, image *dagger.Container) []
 		WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny}).
 		Stdout(ctx)
 	if err != nil {
-		return []string{"(no logs: " + firstLine(err.Error()) + ")"}
+		return []string{"(no logs: " + cleanEngineError(err) + ")"}
 	}
 	return strings.Split(strings.TrimRight(out, "\n"), "\n")
 }
@@ -134,6 +145,13 @@ func imageCommand(ctx context.Context, image *dagger.Container) ([]string, error
 		return nil, errors.New("the image has no entrypoint and no default command")
 	}
 	return command, nil
+}
+
+var traceparent = regexp.MustCompile(`\s*\[traceparent:[^\]]*\]`)
+
+// cleanEngineError keeps the first line of an engine error, without its trace id.
+func cleanEngineError(err error) string {
+	return traceparent.ReplaceAllString(firstLine(err.Error()), "")
 }
 
 func roundSeconds(d time.Duration) float64 {

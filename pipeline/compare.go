@@ -14,8 +14,9 @@ type Built struct {
 }
 
 // Compare builds every variant, checks and measures each, and reports them side by
-// side. Variants run concurrently; the engine shares their common steps. A failed
-// check does not stop the others: it is in the report.
+// side. It runs in three phases, each concurrent across variants: build, check,
+// measure. The check runs alone so that its ready time is not slowed by another
+// image being compressed. A failed check does not stop the others: it is in the report.
 func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 	report := &Report{
 		SchemaVersion: ReportSchemaVersion,
@@ -25,42 +26,58 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		Images:        make([]ImageReport, len(Variants)),
 	}
 	built := make([]Built, len(Variants))
-	var wg sync.WaitGroup
 	for i, variant := range Variants {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			report.Images[i], built[i] = p.evaluate(ctx, variant)
-		}()
+		report.Images[i] = ImageReport{Variant: variant.Name, Description: variant.Description, ExpectedToPass: variant.ExpectedToPass, Layers: []Layer{}}
+		built[i] = Built{Variant: variant}
 	}
-	wg.Wait()
+
+	eachVariant(func(i int) {
+		image, err := p.buildSynced(ctx, Variants[i])
+		if err != nil {
+			report.Images[i].Error = cleanEngineError(err)
+			report.Images[i].Check = CheckResult{Error: "not built: " + cleanEngineError(err)}
+			return
+		}
+		built[i].Image = image
+	})
+	eachVariant(func(i int) {
+		if built[i].Image != nil {
+			report.Images[i].Check = p.Check(ctx, built[i].Image)
+		}
+	})
+	eachVariant(func(i int) {
+		if built[i].Image == nil {
+			return
+		}
+		sizes, layers, err := p.Measure(ctx, built[i].Image)
+		if err != nil {
+			report.Images[i].Error = cleanEngineError(err)
+			return
+		}
+		report.Images[i].Sizes, report.Images[i].Layers = sizes, layers
+	})
 	report.finish()
 	return report, built
 }
 
-// evaluate builds, checks and measures one variant.
-func (p *Pipeline) evaluate(ctx context.Context, variant Variant) (ImageReport, Built) {
-	image := ImageReport{Variant: variant.Name, Description: variant.Description, ExpectedToPass: variant.ExpectedToPass, Layers: []Layer{}}
-	ctr, err := variant.Build(ctx, p)
+// buildSynced builds a variant's image in the engine, so that build errors surface here.
+func (p *Pipeline) buildSynced(ctx context.Context, variant Variant) (*dagger.Container, error) {
+	image, err := variant.Build(ctx, p)
 	if err != nil {
-		image.Error = err.Error()
-		image.Check = CheckResult{Error: "not built: " + firstLine(err.Error())}
-		return image, Built{Variant: variant}
+		return nil, err
 	}
+	return image.Sync(ctx)
+}
+
+// eachVariant runs fn for every variant index concurrently and waits for all.
+func eachVariant(fn func(i int)) {
 	var wg sync.WaitGroup
-	var measureErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		image.Sizes, image.Layers, measureErr = p.Measure(ctx, ctr)
-	}()
-	image.Check = p.Check(ctx, ctr)
+	for i := range Variants {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(i)
+		}()
+	}
 	wg.Wait()
-	if measureErr != nil {
-		image.Error = measureErr.Error()
-	}
-	if image.Layers == nil {
-		image.Layers = []Layer{}
-	}
-	return image, Built{Variant: variant, Image: ctr}
 }

@@ -21,15 +21,16 @@ const (
 
 // Builder is the multi-stage recipe's first stage: the requirements installed into a
 // virtual environment at /opt/venv, with a pip cache volume so that rebuilds reuse
-// downloads. Only the venv leaves this stage.
+// downloads. Only the venv leaves this stage. The venv has no pip of its own: the
+// builder's pip installs into it (--python), so pip's ~10 MB stay behind.
 func (p *Pipeline) Builder() *dagger.Container {
 	builder := p.builderBase().
 		WithEnvVariable("PIP_DISABLE_PIP_VERSION_CHECK", "1").
 		WithMountedCache("/root/.cache/pip", p.client.CacheVolume("multistage-pip-"+p.opts.PythonVersion)).
-		WithExec([]string{"python", "-m", "venv", venvPath}).
+		WithExec([]string{"python", "-m", "venv", "--without-pip", venvPath}).
 		WithWorkdir(appPath).
 		WithFile(appPath+"/requirements.txt", p.opts.App.File("requirements.txt"))
-	return p.pipInstall(builder, []string{venvPath + "/bin/pip"}, "requirements.txt")
+	return p.pipInstall(builder, []string{"python", "-m", "pip", "--python", venvPath + "/bin/python"}, "requirements.txt")
 }
 
 // Production is the multi-stage recipe's final stage: the slim runtime base, the venv
@@ -63,7 +64,10 @@ func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
 		WithUser(uid+":"+uid).
 		WithExposedPort(p.opts.Port).
 		WithDockerHealthcheck(healthcheckCommand(p.opts.Port), dagger.ContainerWithDockerHealthcheckOpts{
-			Interval: "30s", Timeout: "3s", StartPeriod: "5s", Retries: 3,
+			// Dagger waits for this healthcheck before a service counts as started, and
+			// retries at StartInterval during StartPeriod: keep it short so that the
+			// service is ready as soon as the app answers.
+			Interval: "30s", Timeout: "3s", StartPeriod: "30s", StartInterval: "500ms", Retries: 3,
 		}).
 		WithDefaultArgs([]string{"python", "app.py"}).
 		WithLabel("org.opencontainers.image.title", "multistage multi-stage").
