@@ -12,7 +12,7 @@ import (
 // BuildCmd builds one variant.
 type BuildCmd struct {
 	AppFlags
-	Variant string `arg:"" enum:"single-stage,multi-stage,tutorial" help:"Variant to build: single-stage, multi-stage or tutorial."`
+	Variant string `arg:"" enum:"${variants}" help:"Variant to build: ${variants}."`
 	Export  string `env:"MULTISTAGE_EXPORT" help:"Write the image as <variant>.tar into this directory (docker load / podman load)."`
 	Force   bool   `help:"Let --export replace a file of the same name."`
 }

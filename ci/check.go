@@ -12,7 +12,7 @@ import (
 // CheckCmd builds one variant and checks it.
 type CheckCmd struct {
 	AppFlags
-	Variant string `arg:"" enum:"single-stage,multi-stage,tutorial" help:"Variant to check: single-stage, multi-stage or tutorial."`
+	Variant string `arg:"" enum:"${variants}" help:"Variant to check: ${variants}."`
 }
 
 // Run prints the check result as JSON; it fails when the check fails.

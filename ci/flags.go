@@ -22,6 +22,7 @@ type AppFlags struct {
 	Port               int           `default:"${port}" env:"MULTISTAGE_PORT" help:"Port the app listens on."`
 	Expect             string        `default:"${expect}" env:"MULTISTAGE_EXPECT" help:"Body GET / must answer."`
 	Timeout            time.Duration `default:"${timeout}" env:"MULTISTAGE_TIMEOUT" help:"Give up a service check after this long."`
+	Keep               []string      `env:"MULTISTAGE_KEEP" sep:"," help:"Standard-library modules the minimal image keeps although its pruning would drop them."`
 }
 
 // options translates the flags into pipeline options; it decides nothing itself.
@@ -35,6 +36,7 @@ func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 		Port:          f.Port,
 		ExpectedBody:  f.Expect,
 		CheckTimeout:  f.Timeout,
+		KeepModules:   f.Keep,
 	}
 	if f.Wheels != "" {
 		opts.Wheels = client.Host().Directory(f.Wheels)

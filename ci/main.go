@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -68,10 +69,11 @@ func newParser(cli *CLI) (*kong.Kong, error) {
 	return kong.New(cli,
 		kong.Name("multistage"),
 		kong.Vars{
-			"python":  pipeline.DefaultPythonVersion,
-			"port":    strconv.Itoa(pipeline.DefaultPort),
-			"timeout": pipeline.DefaultCheckTimeout.String(),
-			"expect":  pipeline.DefaultExpectedBody,
+			"python":   pipeline.DefaultPythonVersion,
+			"port":     strconv.Itoa(pipeline.DefaultPort),
+			"timeout":  pipeline.DefaultCheckTimeout.String(),
+			"expect":   pipeline.DefaultExpectedBody,
+			"variants": strings.Join(pipeline.VariantNames(), ","),
 		},
 		kong.Description("Containerize a Python web app single-stage and multi-stage, prove each image serves, and compare their sizes."),
 	)

@@ -59,7 +59,7 @@ func TestBadFlagsAreRefused(t *testing.T) {
 		{[]string{"compare", "--format", "yaml"}, `--format must be one of "table","json","markdown" but got "yaml"`},
 		{[]string{"compare", "--timeout", "soon"}, "--timeout"},
 		{[]string{"compare", "--app", "no-such-dir"}, "no-such-dir"},
-		{[]string{"build", "fat"}, `<variant> must be one of "single-stage","multi-stage","tutorial" but got "fat"`},
+		{[]string{"build", "fat"}, `<variant> must be one of "minimal","multi-stage","single-stage","tutorial" but got "fat"`},
 		{[]string{"check"}, "expected \"<variant>\""},
 		{[]string{"kit"}, "missing flags: --dir"},
 		{[]string{"deploy"}, "unexpected argument deploy"},

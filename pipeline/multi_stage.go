@@ -63,15 +63,17 @@ func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
 		WithEnvVariable("PYTHONUNBUFFERED", "1").
 		WithUser(uid+":"+uid).
 		WithExposedPort(p.opts.Port).
-		WithDockerHealthcheck(healthcheckCommand(p.opts.Port), dagger.ContainerWithDockerHealthcheckOpts{
-			// Dagger waits for this healthcheck before a service counts as started, and
-			// retries at StartInterval during StartPeriod: keep it short so that the
-			// service is ready as soon as the app answers.
-			Interval: "30s", Timeout: "3s", StartPeriod: "30s", StartInterval: "500ms", Retries: 3,
-		}).
+		WithDockerHealthcheck(healthcheckCommand(p.opts.Port), healthcheckOptions).
 		WithDefaultArgs([]string{"python", "app.py"}).
 		WithLabel("org.opencontainers.image.title", "multistage multi-stage").
 		WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port)), nil
+}
+
+// healthcheckOptions: Dagger waits for the healthcheck before a service counts as
+// started, retrying at StartInterval during StartPeriod; a short StartInterval makes
+// the service ready as soon as the app answers.
+var healthcheckOptions = dagger.ContainerWithDockerHealthcheckOpts{
+	Interval: "30s", Timeout: "3s", StartPeriod: "30s", StartInterval: "500ms", Retries: 3,
 }
 
 // healthcheckCommand asks the app for / with the Python the image already has.

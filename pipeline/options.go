@@ -45,6 +45,9 @@ type Options struct {
 	ExpectedBody string
 	// CheckTimeout bounds one service check, from start to the first good answer.
 	CheckTimeout time.Duration
+	// KeepModules are standard-library modules the minimal image keeps although its
+	// pruning rule would drop them (for example "unittest", "tkinter").
+	KeepModules []string
 }
 
 var pythonVersionPattern = regexp.MustCompile(`^3\.[0-9]{1,2}$`)

@@ -91,13 +91,13 @@ func TestParsePythonInfo(t *testing.T) {
 }
 
 func TestVariantNamed(t *testing.T) {
-	for _, name := range []string{"single-stage", "multi-stage", "tutorial"} {
+	for _, name := range []string{"single-stage", "multi-stage", "minimal", "tutorial"} {
 		if v, err := VariantNamed(name); err != nil || v.Name != name {
 			t.Fatalf("%s: got %+v, %v", name, v, err)
 		}
 	}
 	_, err := VariantNamed("fat")
-	if err == nil || !strings.Contains(err.Error(), `unknown variant "fat": use one of [multi-stage single-stage tutorial]`) {
+	if err == nil || !strings.Contains(err.Error(), `unknown variant "fat": use one of [minimal multi-stage single-stage tutorial]`) {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -13,6 +13,7 @@ const (
 	VariantSingleStage = "single-stage"
 	VariantMultiStage  = "multi-stage"
 	VariantTutorial    = "tutorial"
+	VariantMinimal     = "minimal"
 )
 
 // Variant is one way to containerize the app.
@@ -37,6 +38,14 @@ var Variants = []Variant{
 		Description:    "builder installs into a venv; production gets the venv and the app, runs as non-root",
 		ExpectedToPass: true,
 		Build:          func(ctx context.Context, p *Pipeline) (*dagger.Container, error) { return p.Production(ctx) },
+	},
+	{
+		Name:           VariantMinimal,
+		Description:    "only what the app needs on scratch: interpreter, pruned stdlib, linked libraries, venv, app; no shell, no pip",
+		ExpectedToPass: true,
+		Build: func(_ context.Context, p *Pipeline) (*dagger.Container, error) {
+			return p.Minimal(p.opts.KeepModules...), nil
+		},
 	},
 	{
 		Name:           VariantTutorial,

@@ -21,8 +21,8 @@ import (
 // Multistage builds, checks and compares the images of a Python web app.
 type Multistage struct{}
 
-// Compare builds every variant (single-stage, multi-stage, and the tutorial's broken
-// multi-stage), checks each on its port, and returns the size report.
+// Build every variant (single-stage, multi-stage, and the tutorial's broken
+// multi-stage), check each on its port, and report their sizes side by side.
 func (m *Multistage) Compare(
 	ctx context.Context,
 	// App directory: app.py and requirements.txt at its root.
@@ -76,8 +76,8 @@ func (m *Multistage) Compare(
 	return text, err
 }
 
-// SingleStage is the tutorial's single-stage image: slim base, requirements
-// installed globally, the app beside them.
+// The tutorial's single-stage image: slim base, requirements installed globally,
+// the app beside them.
 func (m *Multistage) SingleStage(
 	ctx context.Context,
 	// App directory: app.py and requirements.txt at its root.
@@ -106,8 +106,8 @@ func (m *Multistage) SingleStage(
 		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.SingleStage(), nil })
 }
 
-// Builder is the multi-stage build's first stage: the requirements installed into a
-// virtual environment at /opt/venv.
+// The multi-stage build's first stage: the requirements installed into a virtual
+// environment at /opt/venv.
 func (m *Multistage) Builder(
 	ctx context.Context,
 	// App directory: app.py and requirements.txt at its root.
@@ -133,8 +133,8 @@ func (m *Multistage) Builder(
 		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Builder(), nil })
 }
 
-// MultiStage is the multi-stage build's production image: the slim base, the venv
-// from the builder and the app, run as a non-root user, with a healthcheck.
+// The multi-stage build's production image: the slim base, the venv from the
+// builder and the app, run as a non-root user, with a healthcheck.
 func (m *Multistage) MultiStage(
 	ctx context.Context,
 	// App directory: app.py and requirements.txt at its root.
@@ -166,9 +166,9 @@ func (m *Multistage) MultiStage(
 		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Production(ctx) })
 }
 
-// Check builds one variant (single-stage, multi-stage or tutorial), starts it as a
-// service and requests / until it answers the expected body. Returns the result as
-// JSON; fails when the check fails.
+// Build one variant (single-stage, multi-stage or tutorial), start it as a service
+// and request / until it answers the expected body. Returns the result as JSON;
+// fails when the check fails.
 func (m *Multistage) Check(
 	ctx context.Context,
 	// Variant: single-stage, multi-stage or tutorial.
@@ -223,9 +223,9 @@ func (m *Multistage) Check(
 	return text, err
 }
 
-// Export runs Compare and returns a directory with every image as a tarball that
-// docker load and podman load take (<variant>.tar) and the report as report.json,
-// report.md and report.txt.
+// Run compare and return a directory with every image as a tarball that docker load
+// and podman load take (<variant>.tar), and the report as report.json, report.md and
+// report.txt.
 func (m *Multistage) Export(
 	ctx context.Context,
 	// App directory: app.py and requirements.txt at its root.

@@ -1,0 +1,144 @@
+# Assembles the minimal image's root filesystem from the builder, into OUT.
+# Usage: python assemble.py OUT VENV APP UID KEEP...   (KEEP: stdlib modules to keep despite pruning)
+#
+# What goes in, and why:
+#  - the interpreter, at the same path (the venv links to it);
+#  - the standard library, pruned by the static rule below (a server never needs them);
+#  - the venv without pip, and the app;
+#  - every shared library that the interpreter and each kept extension module link
+#    against: the dependency closure the dynamic loader resolves (ldd), not a list;
+#  - CA certificates, time-zone data, and passwd/group entries for root and the app user.
+import os, re, shutil, subprocess, sys, sysconfig
+
+out, venv, app, uid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+keep = set(sys.argv[5:])
+
+# The static pruning rule: groups of standard-library modules a web server does not
+# need, matched by top-level name in the stdlib and in lib-dynload. Naming any member
+# (or the group) in KEEP keeps the whole group, since its members need each other.
+PRUNED_GROUPS = {
+    "tests": ["test", "tests", "unittest", "doctest", "_testcapi", "_testinternalcapi", "_testbuffer",
+              "_testimportmultiple", "_testmultiphase", "_testsinglephase", "_testclinic", "_testexternalinspection",
+              "_xxtestfuzz", "_ctypes_test", "xxlimited", "xxlimited_35", "xxsubtype", "_xxsubinterpreters", "__phello__"],
+    "idle-tk": ["idlelib", "tkinter", "_tkinter", "turtle", "turtledemo"],
+    "terminal": ["curses", "_curses", "_curses_panel", "readline", "_pyrepl", "pdb", "pydoc", "pydoc_data"],
+    "packaging": ["ensurepip", "venv", "lib2to3", "site-packages", "dist-packages"],
+    "dbm": ["dbm", "_dbm", "_gdbm"],
+    "pure-python-fallbacks": ["_pydecimal", "_pyio", "_pydatetime"],
+    "cjk-codecs": ["_multibytecodec", "_codecs_cn", "_codecs_hk", "_codecs_iso2022", "_codecs_jp", "_codecs_kr",
+                   "_codecs_tw", "encodings/big5", "encodings/big5hkscs", "encodings/cp932", "encodings/cp949",
+                   "encodings/cp950", "encodings/euc_jis_2004", "encodings/euc_jisx0213", "encodings/euc_jp",
+                   "encodings/euc_kr", "encodings/gb18030", "encodings/gb2312", "encodings/gbk", "encodings/hz",
+                   "encodings/iso2022_jp", "encodings/iso2022_jp_1", "encodings/iso2022_jp_2", "encodings/iso2022_jp_2004",
+                   "encodings/iso2022_jp_3", "encodings/iso2022_jp_ext", "encodings/iso2022_kr", "encodings/johab",
+                   "encodings/shift_jis", "encodings/shift_jis_2004", "encodings/shift_jisx0213"],
+}
+PRUNED_PATTERNS = [re.compile(r"^config-\d")]  # static libpython and Makefile, for building C extensions
+
+pruned_names = set()
+for group, members in PRUNED_GROUPS.items():
+    if group in keep or keep.intersection(m.split("/")[-1] for m in members) or keep.intersection(members):
+        continue
+    pruned_names.update(members)
+
+def module_name(relpath):
+    """stdlib-relative path -> module-ish name: 'encodings/cp932.py' -> 'encodings/cp932'."""
+    name = relpath[len("lib-dynload/"):] if relpath.startswith("lib-dynload/") else relpath
+    name = name[:-3] if name.endswith(".py") else name
+    return name.split(".")[0] if "/" not in name else name
+
+def pruned(relpath):
+    return module_name(relpath) in pruned_names or any(p.match(relpath) for p in PRUNED_PATTERNS)
+
+def dest(path):
+    return os.path.join(out, path.lstrip("/"))
+
+def copy_file(path):
+    """Copies path (a link stays a link, and its target comes too) into out."""
+    target = dest(path)
+    if os.path.lexists(target):
+        return
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if os.path.islink(path):
+        link = os.readlink(path)
+        os.symlink(link, target)
+        copy_file(os.path.join(os.path.dirname(path), link) if not link.startswith("/") else link)
+    else:
+        shutil.copy2(path, target)
+
+def copy_tree(root, skip=None):
+    """Copies the tree at root, but for __pycache__ and what skip(relative path) refuses."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        rel = "" if rel == "." else rel + "/"
+        dirnames[:] = [d for d in dirnames if d != "__pycache__" and not (skip and skip(rel + d))]
+        os.makedirs(dest(dirpath), exist_ok=True)
+        for f in filenames:
+            if not (skip and skip(rel + f)):
+                copy_file(os.path.join(dirpath, f))
+
+def is_elf(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+def linked_libraries(path):
+    """The libraries the dynamic loader resolves for path, and the loader itself."""
+    result = subprocess.run(["ldd", path], capture_output=True, text=True)
+    libs = []
+    for line in result.stdout.splitlines():
+        m = re.search(r"=>\s+(/\S+)", line) or re.match(r"\s*(/\S+)\s+\(", line)
+        if m:
+            libs.append(m.group(1))
+    return libs
+
+# 1. The interpreter, and the standard library minus what the rule prunes.
+interpreter = os.path.realpath(sys.executable)
+copy_file(interpreter)
+stdlib = sysconfig.get_paths()["stdlib"]
+platstdlib = sysconfig.get_paths()["platstdlib"]
+copy_tree(stdlib, skip=pruned)
+dynload = os.path.join(platstdlib, "lib-dynload")
+if os.path.isdir(dynload):  # inside the stdlib for official images, beside it for Debian's
+    copy_tree(dynload, skip=lambda rel: pruned(rel))
+
+# 2. The venv without pip, and the app.
+copy_tree(venv)
+for pip_dir in ("pip", "setuptools", "_distutils_hack"):
+    for site in [os.path.join(venv, "lib", d, "site-packages") for d in os.listdir(os.path.join(venv, "lib"))]:
+        shutil.rmtree(dest(os.path.join(site, pip_dir)), ignore_errors=True)
+for f in os.listdir(dest(os.path.join(venv, "bin"))):
+    if f.startswith(("pip", "activate", "Activate")):
+        os.remove(os.path.join(dest(os.path.join(venv, "bin")), f))
+copy_tree(app)
+
+# 3. The shared-library closure of every ELF file in the tree.
+pending = [os.path.join(d, f) for d, _, fs in os.walk(out) for f in fs]
+seen = set()
+while pending:
+    path = pending.pop()
+    real = path[len(out):] if path.startswith(out) else path
+    if real in seen or os.path.islink(path) or not is_elf(path):
+        continue
+    seen.add(real)
+    for lib in linked_libraries(real):
+        if not os.path.lexists(dest(lib)):
+            copy_file(lib)
+            pending.append(os.path.realpath(lib))
+
+# 4. Certificates, time zones, users, and a writable /tmp.
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+if os.path.exists(CA_BUNDLE):
+    copy_file(CA_BUNDLE)
+if os.path.isdir("/usr/share/zoneinfo"):
+    copy_tree("/usr/share/zoneinfo")
+os.makedirs(dest("/etc"), exist_ok=True)
+with open(dest("/etc/passwd"), "w") as f:
+    f.write("root:x:0:0:root:/root:/usr/sbin/nologin\napp:x:%d:%d:app:/nonexistent:/usr/sbin/nologin\n" % (uid, uid))
+with open(dest("/etc/group"), "w") as f:
+    f.write("root:x:0:\napp:x:%d:\n" % uid)
+os.makedirs(dest("/tmp"), exist_ok=True)
+os.chmod(dest("/tmp"), 0o1777)
+print("minimal root: %d ELF files, interpreter %s" % (len(seen), interpreter))

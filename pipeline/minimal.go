@@ -1,0 +1,47 @@
+package pipeline
+
+import (
+	_ "embed"
+	"strconv"
+
+	"dagger.io/dagger"
+)
+
+//go:embed assemble.py
+var assembleScript string
+
+// minimalRoot is where the builder assembles the minimal image's root filesystem.
+const minimalRoot = "/tmp/multistage-minimal-root"
+
+// Minimal is a production image on scratch that holds only what the app needs to
+// run: the interpreter, the pruned standard library, the shared libraries they link
+// against, the venv without pip, the app, CA certificates, time zones and a non-root
+// user. No shell, no package manager, no pip, no compiler. One layer.
+//
+// The builder assembles the root (pipeline/assemble.py says what goes in and why);
+// keep names standard-library modules that the pruning rule would drop.
+func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
+	uid := strconv.Itoa(AppUID)
+	assembled := p.Builder().
+		WithDirectory(appPath, p.opts.App).
+		WithExec(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, appPath, uid}, keep...))
+
+	// The handoff: one root filesystem, assembled in the builder, becomes the image.
+	// Copied into an empty directory first, so the image is that one layer and
+	// carries none of the builder's.
+	root := p.client.Directory().WithDirectory("/", assembled.Directory(minimalRoot))
+	return p.client.Container().
+		WithRootfs(root).
+		WithWorkdir(appPath).
+		WithEnvVariable("PATH", venvPath+"/bin:/usr/local/bin:/usr/bin:/bin").
+		WithEnvVariable("VIRTUAL_ENV", venvPath).
+		WithEnvVariable("PYTHONDONTWRITEBYTECODE", "1").
+		WithEnvVariable("PYTHONUNBUFFERED", "1").
+		WithEnvVariable("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt").
+		WithUser(uid+":"+uid).
+		WithExposedPort(p.opts.Port).
+		WithDockerHealthcheck(healthcheckCommand(p.opts.Port), healthcheckOptions).
+		WithDefaultArgs([]string{"python", "app.py"}).
+		WithLabel("org.opencontainers.image.title", "multistage minimal").
+		WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port))
+}
