@@ -49,12 +49,12 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		if built[i].Image == nil {
 			return
 		}
-		sizes, layers, err := p.Measure(ctx, built[i].Image)
+		m, err := p.Measure(ctx, built[i].Image)
 		if err != nil {
 			report.Images[i].Error = cleanEngineError(err)
 			return
 		}
-		report.Images[i].Sizes, report.Images[i].Layers = sizes, layers
+		report.Images[i].Sizes, report.Images[i].Layers, report.Images[i].Contents = m.Sizes, m.Layers, &m.Contents
 	})
 	report.finish()
 	return report, built

@@ -253,3 +253,44 @@ func getUntil(t *testing.T, url string, limit time.Duration) string {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+func TestMinimalIsUnder35MBServesAndCarriesNoTools(t *testing.T) {
+	report, _ := compareSample(t)
+	minimal := image(t, report, pipeline.VariantMinimal)
+	if !minimal.Check.Passed {
+		t.Fatalf("minimal check failed: %+v", minimal.Check)
+	}
+	if minimal.Sizes.UncompressedBytes > 35_000_000 {
+		t.Errorf("minimal is %s, over 35 MB", pipeline.FormatBytes(minimal.Sizes.UncompressedBytes))
+	}
+	c := minimal.Contents
+	if c == nil || len(c.Shell)+len(c.Pip)+len(c.Compiler)+len(c.PackageManager)+len(c.SetuidFiles) != 0 || c.RunsAsRoot {
+		t.Errorf("minimal carries tools or runs as root: %+v", c)
+	}
+	if len(minimal.Layers) != 1 {
+		t.Errorf("minimal has %d layers, want 1", len(minimal.Layers))
+	}
+}
+
+func TestContentsTellSingleFromMultiStage(t *testing.T) {
+	report, _ := compareSample(t)
+	single := image(t, report, pipeline.VariantSingleStage).Contents
+	if single == nil || len(single.Pip) == 0 || !single.RunsAsRoot || len(single.Shell) == 0 {
+		t.Errorf("single-stage should have pip and a shell and run as root: %+v", single)
+	}
+	multi := image(t, report, pipeline.VariantMultiStage).Contents
+	if multi == nil || multi.RunsAsRoot || len(multi.Compiler) != 0 || multi.User != fmt.Sprintf("%d:%d", pipeline.AppUID, pipeline.AppUID) {
+		t.Errorf("multi-stage should run as %d with no compiler: %+v", pipeline.AppUID, multi)
+	}
+}
+
+// TestMinimalLoadsCompiledExtensions proves the closure walk: the app answers only
+// when MarkupSafe's C extension (and what it links against) loads in the minimal image.
+func TestMinimalLoadsCompiledExtensions(t *testing.T) {
+	app := filepath.Join(testenv.RepoRoot(), "pipeline", "testdata", "speedups-app")
+	p := kitPipeline(t, app, func(o *pipeline.Options) { o.ExpectedBody = "speedups: &lt;ok&gt;" })
+	result := p.Check(context.Background(), p.Minimal())
+	if !result.Passed {
+		t.Fatalf("minimal did not load markupsafe._speedups: %+v", result)
+	}
+}

@@ -37,35 +37,52 @@ func ImageTarball(image *dagger.Container) *dagger.File {
 	})
 }
 
-// Measure sizes image both ways and reads its layers back with go-containerregistry.
-func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Sizes, []Layer, error) {
+// Measurement is everything Measure reads from one image.
+type Measurement struct {
+	Sizes    Sizes
+	Layers   []Layer
+	Contents Contents
+}
+
+// Measure sizes image both ways and reads its layers and contents back with
+// go-containerregistry.
+func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measurement, error) {
 	compressed := ImageTarball(image)
 	uncompressed := image.AsTarball(dagger.ContainerAsTarballOpts{
 		ForcedCompression: dagger.ImageLayerCompressionUncompressed,
 		MediaTypes:        dagger.ImageMediaTypesDockerMediaTypes,
 	})
-	var sizes Sizes
+	var m Measurement
 	n, err := uncompressed.Size(ctx)
 	if err != nil {
-		return Sizes{}, nil, fmt.Errorf("measuring the uncompressed image: %w", err)
+		return m, fmt.Errorf("measuring the uncompressed image: %w", err)
 	}
-	sizes.UncompressedBytes = int64(n)
+	m.Sizes.UncompressedBytes = int64(n)
 	if n, err = compressed.Size(ctx); err != nil {
-		return Sizes{}, nil, fmt.Errorf("measuring the compressed image: %w", err)
+		return m, fmt.Errorf("measuring the compressed image: %w", err)
 	}
-	sizes.CompressedBytes = int64(n)
+	m.Sizes.CompressedBytes = int64(n)
 
 	dir, err := os.MkdirTemp("", "multistage-measure-")
 	if err != nil {
-		return Sizes{}, nil, err
+		return m, err
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "image.tar")
 	if _, err := compressed.Export(ctx, path); err != nil {
-		return Sizes{}, nil, fmt.Errorf("exporting the image tarball: %w", err)
+		return m, fmt.Errorf("exporting the image tarball: %w", err)
 	}
-	layers, err := ReadLayers(path)
-	return sizes, layers, err
+	if m.Layers, err = ReadLayers(path); err != nil {
+		return m, err
+	}
+	img, err := tarball.ImageFromPath(path, nil)
+	if err != nil {
+		return m, err
+	}
+	if m.Contents, err = InspectImage(img); err != nil {
+		return m, fmt.Errorf("reading the image's contents: %w", err)
+	}
+	return m, nil
 }
 
 // ReadLayers lists the layers of a docker-format image tarball, with their

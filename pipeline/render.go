@@ -53,6 +53,16 @@ func (r *Report) Table() string {
 	}
 	w.Flush()
 	buf.WriteString("\n")
+	w = tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "CONTENTS\tUSER\tSHELL\tPIP\tCOMPILER\tPKG MANAGER\tSETUID\tFILES\tWASTE")
+	for _, image := range r.Images {
+		if c := image.Contents; c != nil {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", image.Variant, c.User, yesNo(c.Shell), yesNo(c.Pip),
+				yesNo(c.Compiler), yesNo(c.PackageManager), len(c.SetuidFiles), c.FileCount, FormatBytes(c.WasteBytes))
+		}
+	}
+	w.Flush()
+	buf.WriteString("\n")
 	for _, image := range r.Images {
 		fmt.Fprintf(&buf, "%s: %s\n", image.Variant, image.Description)
 		for _, line := range detailLines(image) {
@@ -73,6 +83,14 @@ func (r *Report) Markdown() string {
 		fmt.Fprintf(&buf, "| %s | %s | %s | %s | %s | %d | %s |\n", image.Variant, checkWord(image), readyText(image.Check),
 			sizeText(image.Sizes.UncompressedBytes, image), sizeText(image.Sizes.CompressedBytes, image),
 			len(image.Layers), versusText(image.VersusSingleStage))
+	}
+	buf.WriteString("\n| Contents | User | Shell | pip | Compiler | Package manager | Setuid files | Files | Waste |\n")
+	buf.WriteString("|---|---|---|---|---|---|---:|---:|---:|\n")
+	for _, image := range r.Images {
+		if c := image.Contents; c != nil {
+			fmt.Fprintf(&buf, "| %s | %s | %s | %s | %s | %s | %d | %d | %s |\n", image.Variant, c.User, yesNo(c.Shell), yesNo(c.Pip),
+				yesNo(c.Compiler), yesNo(c.PackageManager), len(c.SetuidFiles), c.FileCount, FormatBytes(c.WasteBytes))
+		}
 	}
 	buf.WriteString("\n")
 	for _, image := range r.Images {
@@ -96,6 +114,13 @@ func checkWord(image ImageReport) string {
 	default:
 		return "FAIL (expected)"
 	}
+}
+
+func yesNo(found []string) string {
+	if len(found) == 0 {
+		return "no"
+	}
+	return "yes"
 }
 
 func readyText(check CheckResult) string {
@@ -131,6 +156,13 @@ func detailLines(image ImageReport) []string {
 			parts[i] = FormatBytes(layer.UncompressedBytes)
 		}
 		lines = append(lines, "layers (unpacked): "+strings.Join(parts, " + "))
+	}
+	if c := image.Contents; c != nil && len(c.LargestDirs) > 0 {
+		parts := make([]string, len(c.LargestDirs))
+		for i, d := range c.LargestDirs {
+			parts[i] = d.Path + " " + FormatBytes(d.Bytes)
+		}
+		lines = append(lines, "largest: "+strings.Join(parts, ", "))
 	}
 	if !image.Check.Passed {
 		lines = append(lines, "check: "+image.Check.Error)

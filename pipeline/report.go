@@ -23,6 +23,8 @@ type ImageReport struct {
 	Check          CheckResult `json:"check"`
 	Sizes          Sizes       `json:"sizes"`
 	Layers         []Layer     `json:"layers"`
+	// Contents is what the image carries (absent when it could not be measured).
+	Contents *Contents `json:"contents,omitempty"`
 	// VersusSingleStage compares with the single-stage image; absent for single-stage itself.
 	VersusSingleStage *Comparison `json:"versusSingleStage,omitempty"`
 	// Error says why the image could not be built or measured (then sizes are zero).
