@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
+	"strings"
 	"time"
 
 	"dagger.io/dagger"
@@ -78,13 +80,49 @@ func withPipeline(ctx context.Context, flags AppFlags, fn func(*dagger.Client, *
 	return fn(client, p)
 }
 
-// connect joins the engine of `dagger run`, or the one _EXPERIMENTAL_DAGGER_RUNNER_HOST names.
-func connect(ctx context.Context) (*dagger.Client, error) {
-	client, err := dagger.Connect(ctx, dagger.WithLogOutput(os.Stderr))
-	if err != nil {
-		return nil, fmt.Errorf("no reachable Dagger engine (%s): run under `dagger run`, or install the Dagger CLI v0.21.8 and a container runtime", firstLine(err.Error()))
+// connectTimeout bounds the wait for an engine; MULTISTAGE_CONNECT_TIMEOUT changes it
+// (a first run that must start an engine container can take minutes).
+func connectTimeout() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("MULTISTAGE_CONNECT_TIMEOUT")); err == nil && d > 0 {
+		return d
 	}
-	return client, nil
+	return 3 * time.Minute
+}
+
+// connect joins the engine of `dagger run`, or the one _EXPERIMENTAL_DAGGER_RUNNER_HOST
+// names, within connectTimeout. The session lives as long as ctx, so the bound is a
+// timer beside it, not a deadline on it.
+func connect(ctx context.Context) (*dagger.Client, error) {
+	type result struct {
+		client *dagger.Client
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		client, err := dagger.Connect(ctx, dagger.WithLogOutput(os.Stderr))
+		done <- result{client, err}
+	}()
+	limit := connectTimeout()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			return nil, fmt.Errorf("no reachable Dagger engine (%s): %s", cleanError(r.err), engineHint)
+		}
+		return r.client, nil
+	case <-time.After(limit):
+		return nil, fmt.Errorf("no reachable Dagger engine within %s: %s", limit, engineHint)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("interrupted while connecting to the Dagger engine")
+	}
+}
+
+const engineHint = "run under `dagger run` with the Dagger CLI v0.21.8 and a container runtime, or set _EXPERIMENTAL_DAGGER_RUNNER_HOST"
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[a-zA-Z]`)
+
+// cleanError is an error's first line without terminal colours.
+func cleanError(err error) string {
+	return strings.TrimSpace(firstLine(ansi.ReplaceAllString(err.Error(), "")))
 }
 
 func firstLine(s string) string {

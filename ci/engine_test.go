@@ -1,0 +1,58 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestMain lets a test run the CLI as a subprocess of the test binary itself.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("MULTISTAGE_TEST_CLI_ARGS"); args != "" {
+		os.Exit(run(strings.Fields(args)))
+	}
+	os.Exit(m.Run())
+}
+
+// cli runs the CLI with args in a subprocess and returns its exit code and stderr.
+func cli(t *testing.T, env []string, args string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Dir = ".."
+	cmd.Env = append(append(os.Environ(), env...), "MULTISTAGE_TEST_CLI_ARGS="+args)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, stderr.String()
+}
+
+func TestNoEngineIsOneLineAndExitTwo(t *testing.T) {
+	for name, env := range map[string][]string{
+		"no CLI binary":      {"_EXPERIMENTAL_DAGGER_CLI_BIN=/nonexistent/dagger", "_EXPERIMENTAL_DAGGER_RUNNER_HOST=unix:///nonexistent.sock"},
+		"unreachable runner": {"_EXPERIMENTAL_DAGGER_CLI_BIN=/bin/false", "_EXPERIMENTAL_DAGGER_RUNNER_HOST=unix:///nonexistent.sock"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			code, stderr := cli(t, append(env, "MULTISTAGE_CONNECT_TIMEOUT=10s", "DAGGER_SESSION_PORT="), "compare")
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			last := lines[len(lines)-1]
+			if code != exitUsage || !strings.HasPrefix(last, "multistage: no reachable Dagger engine") {
+				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+				t.Fatalf("stack trace in output:\n%s", stderr)
+			}
+			if took := time.Since(start); took > 30*time.Second {
+				t.Fatalf("took %s", took)
+			}
+		})
+	}
+}
