@@ -26,7 +26,7 @@ func (c *BuildCmd) Run(ctx context.Context) error {
 		}
 		if c.Export == "" {
 			if _, err := image.Sync(ctx); err != nil {
-				return fmt.Errorf("building %s: %w", c.Variant, err)
+				return fmt.Errorf("building %s: %s", c.Variant, pipeline.DescribeError(err))
 			}
 			fmt.Println("built", c.Variant)
 			return nil

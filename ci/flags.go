@@ -25,6 +25,7 @@ type AppFlags struct {
 	Expect             string        `default:"${expect}" env:"MULTISTAGE_EXPECT" help:"Body GET / must answer."`
 	Timeout            time.Duration `default:"${timeout}" env:"MULTISTAGE_TIMEOUT" help:"Give up a service check after this long."`
 	Keep               []string      `env:"MULTISTAGE_KEEP" sep:"," help:"Standard-library modules the minimal image keeps although its pruning would drop them."`
+	Command            string        `env:"MULTISTAGE_COMMAND" help:"Start command of the app, run in its directory (default: python app.py)."`
 }
 
 // options translates the flags into pipeline options; it decides nothing itself.
@@ -39,6 +40,7 @@ func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 		ExpectedBody:  f.Expect,
 		CheckTimeout:  f.Timeout,
 		KeepModules:   f.Keep,
+		Command:       strings.Fields(f.Command),
 	}
 	if f.Wheels != "" {
 		opts.Wheels = client.Host().Directory(f.Wheels)

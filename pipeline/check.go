@@ -45,7 +45,7 @@ type CheckResult struct {
 func (p *Pipeline) Check(ctx context.Context, image *dagger.Container) CheckResult {
 	// Build first: the timeout and the ready time are about serving, not building.
 	if _, err := image.Sync(ctx); err != nil {
-		return CheckResult{Error: "the image did not build: " + cleanEngineError(err)}
+		return CheckResult{Error: "the image did not build: " + DescribeError(err)}
 	}
 	if _, err := p.runtimeBase().Sync(ctx); err != nil {
 		return CheckResult{Error: "the probe's base did not load: " + cleanEngineError(err)}

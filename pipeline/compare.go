@@ -34,8 +34,8 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 	eachVariant(func(i int) {
 		image, err := p.buildSynced(ctx, Variants[i])
 		if err != nil {
-			report.Images[i].Error = cleanEngineError(err)
-			report.Images[i].Check = CheckResult{Error: "not built: " + cleanEngineError(err)}
+			report.Images[i].Error = DescribeError(err)
+			report.Images[i].Check = CheckResult{Error: "not built: " + DescribeError(err)}
 			return
 		}
 		built[i].Image = image

@@ -41,7 +41,7 @@ func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 		WithUser(uid+":"+uid).
 		WithExposedPort(p.opts.Port).
 		WithDockerHealthcheck(healthcheckCommand(p.opts.Port), healthcheckOptions).
-		WithDefaultArgs([]string{"python", "app.py"}).
+		WithDefaultArgs(p.opts.Command).
 		WithLabel("org.opencontainers.image.title", "multistage minimal").
 		WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port))
 }

@@ -64,7 +64,7 @@ func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
 		WithUser(uid+":"+uid).
 		WithExposedPort(p.opts.Port).
 		WithDockerHealthcheck(healthcheckCommand(p.opts.Port), healthcheckOptions).
-		WithDefaultArgs([]string{"python", "app.py"}).
+		WithDefaultArgs(p.opts.Command).
 		WithLabel("org.opencontainers.image.title", "multistage multi-stage").
 		WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port)), nil
 }

@@ -45,6 +45,8 @@ type Options struct {
 	ExpectedBody string
 	// CheckTimeout bounds one service check, from start to the first good answer.
 	CheckTimeout time.Duration
+	// Command starts the app (default: python app.py), in the app directory.
+	Command []string
 	// KeepModules are standard-library modules the minimal image keeps although its
 	// pruning rule would drop them (for example "unittest", "tkinter").
 	KeepModules []string
@@ -65,6 +67,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CheckTimeout == 0 {
 		o.CheckTimeout = DefaultCheckTimeout
+	}
+	if len(o.Command) == 0 {
+		o.Command = DefaultCommand
 	}
 	return o
 }

@@ -28,6 +28,9 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 		return nil, err
 	}
 	p := &Pipeline{client: client, opts: opts}
+	if err := p.checkApp(ctx); err != nil {
+		return nil, err
+	}
 	if opts.PipIndexCredential != nil {
 		secret, err := p.credentialedIndexURL(ctx)
 		if err != nil {

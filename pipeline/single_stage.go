@@ -24,7 +24,7 @@ func (p *Pipeline) SingleStage() *dagger.Container {
 	return image.
 		WithDirectory("/app", p.opts.App).
 		WithExposedPort(p.opts.Port).
-		WithDefaultArgs([]string{"python", "app.py"}).
+		WithDefaultArgs(p.opts.Command).
 		WithLabel("org.opencontainers.image.title", "multistage single-stage").
 		WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port))
 }

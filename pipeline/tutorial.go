@@ -28,6 +28,6 @@ func (p *Pipeline) Tutorial() *dagger.Container {
 		WithWorkdir("/app").
 		WithDirectory("/app", builder.Directory("/app")).
 		WithExposedPort(p.opts.Port).
-		WithDefaultArgs([]string{"python", "app.py"}).
+		WithDefaultArgs(p.opts.Command).
 		WithLabel("org.opencontainers.image.title", "multistage tutorial (broken on purpose)")
 }
