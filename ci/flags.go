@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -26,21 +29,25 @@ type AppFlags struct {
 	Timeout            time.Duration `default:"${timeout}" env:"MULTISTAGE_TIMEOUT" help:"Give up a service check after this long."`
 	Keep               []string      `env:"MULTISTAGE_KEEP" sep:"," help:"Standard-library modules the minimal image keeps although its pruning would drop them."`
 	Command            string        `env:"MULTISTAGE_COMMAND" help:"Start command of the app, run in its directory (default: python app.py)."`
+	PinBases           bool          `env:"MULTISTAGE_PIN_BASES" help:"Resolve the official bases to digests first, so every stage uses the same image."`
 }
 
 // options translates the flags into pipeline options; it decides nothing itself.
 func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 	opts := pipeline.Options{
-		PythonVersion: f.PythonVersion,
-		BuilderBase:   baseContainer(client, f.BuilderBase),
-		RuntimeBase:   baseContainer(client, f.RuntimeBase),
-		PipIndexURL:   f.PipIndexURL,
-		App:           client.Host().Directory(f.App),
-		Port:          f.Port,
-		ExpectedBody:  f.Expect,
-		CheckTimeout:  f.Timeout,
-		KeepModules:   f.Keep,
-		Command:       strings.Fields(f.Command),
+		PythonVersion:   f.PythonVersion,
+		BuilderBase:     baseContainer(client, f.BuilderBase),
+		RuntimeBase:     baseContainer(client, f.RuntimeBase),
+		BuilderBaseName: baseName(f.BuilderBase),
+		RuntimeBaseName: baseName(f.RuntimeBase),
+		PinBases:        f.PinBases,
+		PipIndexURL:     f.PipIndexURL,
+		App:             client.Host().Directory(f.App),
+		Port:            f.Port,
+		ExpectedBody:    f.Expect,
+		CheckTimeout:    f.Timeout,
+		KeepModules:     f.Keep,
+		Command:         strings.Fields(f.Command),
 	}
 	if f.Wheels != "" {
 		opts.Wheels = client.Host().Directory(f.Wheels)
@@ -61,6 +68,24 @@ func baseContainer(client *dagger.Client, ref string) *dagger.Container {
 	default:
 		return client.Container().From(ref)
 	}
+}
+
+// baseName describes a base for the report: a tarball with the sha256 of its bytes,
+// a reference as given (the engine adds the digest it resolved).
+func baseName(ref string) string {
+	if !isFile(ref) {
+		return ""
+	}
+	f, err := os.Open(ref)
+	if err != nil {
+		return ref
+	}
+	defer f.Close()
+	sum := sha256.New()
+	if _, err := io.Copy(sum, f); err != nil {
+		return ref
+	}
+	return fmt.Sprintf("%s (archive sha256:%x)", filepath.Base(ref), sum.Sum(nil))
 }
 
 func isFile(path string) bool {

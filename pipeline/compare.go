@@ -23,6 +23,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		PythonVersion: p.opts.PythonVersion,
 		Port:          p.opts.Port,
 		ExpectedBody:  p.opts.ExpectedBody,
+		Bases:         p.Bases(ctx),
 		Images:        make([]ImageReport, len(Variants)),
 	}
 	built := make([]Built, len(Variants))

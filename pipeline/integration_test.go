@@ -294,3 +294,24 @@ func TestMinimalLoadsCompiledExtensions(t *testing.T) {
 		t.Fatalf("minimal did not load markupsafe._speedups: %+v", result)
 	}
 }
+
+// TestPinnedBasesAreRecordedByDigest needs an engine that resolves python:3.13 and
+// python:3.13-slim (from a registry, or a mirror seeded with `kit --push`).
+func TestPinnedBasesAreRecordedByDigest(t *testing.T) {
+	client := testenv.Client(t)
+	if _, err := client.Container().From("python:3.13-slim").ImageRef(context.Background()); err != nil {
+		t.Skip("the engine resolves no python:3.13-slim (no registry or mirror)")
+	}
+	k := testenv.Kit(t)
+	p, err := pipeline.New(context.Background(), client, pipeline.Options{
+		App: client.Host().Directory(sampleApp), Wheels: client.Host().Directory(k.Wheels), PinBases: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range p.Bases(context.Background()) {
+		if !strings.Contains(base.Ref, "python:3.13") || !strings.Contains(base.Ref, "@sha256:") {
+			t.Errorf("%s base not pinned by digest: %q", base.Role, base.Ref)
+		}
+	}
+}

@@ -28,6 +28,13 @@ type Options struct {
 	// imported image tarball.
 	BuilderBase *dagger.Container
 	RuntimeBase *dagger.Container
+	// BuilderBaseName and RuntimeBaseName say, for the report, what a given base is
+	// (for example "builder.tar sha256:…").
+	BuilderBaseName string
+	RuntimeBaseName string
+	// PinBases resolves the official bases to digests before building, so every stage
+	// uses the same image; the report records the digests either way.
+	PinBases bool
 
 	// PipIndexURL is the package index pip installs from (pip's default when empty).
 	PipIndexURL string

@@ -31,6 +31,11 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 	if err := p.checkApp(ctx); err != nil {
 		return nil, err
 	}
+	if opts.PinBases {
+		if err := p.pinBases(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if opts.PipIndexCredential != nil {
 		secret, err := p.credentialedIndexURL(ctx)
 		if err != nil {

@@ -69,6 +69,9 @@ func (r *Report) Table() string {
 			fmt.Fprintf(&buf, "    %s\n", line)
 		}
 	}
+	for _, base := range r.Bases {
+		fmt.Fprintf(&buf, "%s base: %s\n", base.Role, base.Ref)
+	}
 	fmt.Fprintf(&buf, "\n%s\n", verdictText(r))
 	return buf.String()
 }
@@ -98,6 +101,10 @@ func (r *Report) Markdown() string {
 		for _, line := range detailLines(image) {
 			fmt.Fprintf(&buf, "  - %s\n", markdownEscape(line))
 		}
+	}
+	buf.WriteString("\n")
+	for _, base := range r.Bases {
+		fmt.Fprintf(&buf, "%s base: `%s`  \n", base.Role, base.Ref)
 	}
 	fmt.Fprintf(&buf, "\n**%s**\n", verdictText(r))
 	return buf.String()

@@ -9,6 +9,8 @@ type Report struct {
 	PythonVersion string `json:"pythonVersion"`
 	Port          int    `json:"port"`
 	ExpectedBody  string `json:"expectedBody"`
+	// Bases are the base images used, with their digests.
+	Bases []BaseImage `json:"bases"`
 	// Images are in the order the variants were built; single-stage first.
 	Images []ImageReport `json:"images"`
 	// OK is true when every check expected to pass passed.
