@@ -21,8 +21,8 @@ import (
 // Multistage builds, checks and compares the images of a Python web app.
 type Multistage struct{}
 
-// Build every variant (single-stage, multi-stage, and the tutorial's broken
-// multi-stage), check each on its port, and report their sizes side by side.
+// Build every variant (single-stage, multi-stage, minimal, and the tutorial's broken
+// multi-stage), check each on its port, and report their sizes and contents side by side.
 func (m *Multistage) Compare(
 	ctx context.Context,
 	// App directory: app.py and requirements.txt at its root.
@@ -166,12 +166,46 @@ func (m *Multistage) MultiStage(
 		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Production(ctx) })
 }
 
-// Build one variant (single-stage, multi-stage or tutorial), start it as a service
+// A production image on scratch with only what the app needs: the interpreter, the
+// pruned standard library, the shared libraries they link against, the venv without
+// pip, the app, CA certificates and time zones. No shell, no pip, no compiler.
+func (m *Multistage) Minimal(
+	ctx context.Context,
+	// App directory: app.py and requirements.txt at its root.
+	// +defaultPath="/sample-app"
+	app *dagger.Directory,
+	// Python version: builder base python:<v>.
+	// +optional
+	pythonVersion string,
+	// Builder base, replacing python:<v>.
+	// +optional
+	builderBase *dagger.Container,
+	// Install from this wheels directory with no index.
+	// +optional
+	wheels *dagger.Directory,
+	// Package index URL for pip.
+	// +optional
+	pipIndexURL string,
+	// Credential for the pip index (user:password or token).
+	// +optional
+	pipIndexCredential *dagger.Secret,
+	// Port the app listens on (default 5000).
+	// +optional
+	port int,
+	// Standard-library modules to keep although the pruning rule drops them (e.g. "unittest").
+	// +optional
+	keep []string,
+) (*dagger.Container, error) {
+	return m.container(ctx, args{app, pythonVersion, builderBase, nil, wheels, pipIndexURL, pipIndexCredential, port, "", ""},
+		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Minimal(keep...), nil })
+}
+
+// Build one variant (single-stage, multi-stage, minimal or tutorial), start it as a service
 // and request / until it answers the expected body. Returns the result as JSON;
 // fails when the check fails.
 func (m *Multistage) Check(
 	ctx context.Context,
-	// Variant: single-stage, multi-stage or tutorial.
+	// Variant: single-stage, multi-stage, minimal or tutorial.
 	// +default="multi-stage"
 	variant string,
 	// App directory: app.py and requirements.txt at its root.
