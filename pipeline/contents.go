@@ -79,16 +79,7 @@ func imageUser(user string) (string, bool) {
 func (c *Contents) readFilesystem(flat io.ReadCloser) error {
 	defer flat.Close()
 	dirs := map[string]int64{}
-	tr := tar.NewReader(flat)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+	err := eachTarEntry(flat, func(h *tar.Header, name string) {
 		dir, base := path.Split(name)
 		dir = strings.TrimSuffix(dir, "/")
 		if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeSymlink || h.Typeflag == tar.TypeLink {
@@ -101,6 +92,9 @@ func (c *Contents) readFilesystem(flat io.ReadCloser) error {
 				c.SetuidFiles = append(c.SetuidFiles, "/"+name)
 			}
 		}
+	})
+	if err != nil {
+		return err
 	}
 	c.LargestDirs = largest(dirs, largestDirCount)
 	for _, list := range []*[]string{&c.Shell, &c.Pip, &c.Compiler, &c.PackageManager, &c.SetuidFiles} {
@@ -143,17 +137,7 @@ func wastedBytes(image v1.Image) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		tr := tar.NewReader(content)
-		for {
-			h, err := tr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				content.Close()
-				return 0, err
-			}
-			name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+		err = eachTarEntry(content, func(h *tar.Header, name string) {
 			dir, base := path.Split(name)
 			switch {
 			case base == ".wh..wh..opq":
@@ -167,10 +151,28 @@ func wastedBytes(image v1.Image) (int64, error) {
 					sizes[name] = h.Size
 				}
 			}
-		}
+		})
 		content.Close()
+		if err != nil {
+			return 0, err
+		}
 	}
 	return waste, nil
+}
+
+// eachTarEntry calls fn for every entry of a tar stream, with its path made relative to /.
+func eachTarEntry(r io.Reader, fn func(h *tar.Header, name string)) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		fn(h, strings.TrimPrefix(path.Clean("/"+h.Name), "/"))
+	}
 }
 
 // removeBelow forgets target and everything under it, returning their bytes.

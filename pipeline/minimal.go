@@ -32,16 +32,7 @@ func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 	root := p.client.Directory().WithDirectory("/", assembled.Directory(minimalRoot))
 	return p.client.Container().
 		WithRootfs(root).
-		WithWorkdir(appPath).
-		WithEnvVariable("PATH", venvPath+"/bin:/usr/local/bin:/usr/bin:/bin").
-		WithEnvVariable("VIRTUAL_ENV", venvPath).
-		WithEnvVariable("PYTHONDONTWRITEBYTECODE", "1").
-		WithEnvVariable("PYTHONUNBUFFERED", "1").
+		With(p.runsAsProduction("/usr/local/bin:/usr/bin:/bin")).
 		WithEnvVariable("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt").
-		WithUser(uid+":"+uid).
-		WithExposedPort(p.opts.Port).
-		WithDockerHealthcheck(healthcheckCommand(p.opts.Port), healthcheckOptions).
-		WithDefaultArgs(p.opts.Command).
-		WithLabel("org.opencontainers.image.title", "multistage minimal").
-		WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port))
+		WithLabel("org.opencontainers.image.title", "multistage minimal")
 }

@@ -56,17 +56,28 @@ func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
 		WithDirectory(venvPath, builder.Directory(venvPath)).
 		// The app stays owned by root, so the user that runs it cannot change it.
 		WithDirectory(appPath, p.opts.App).
-		WithWorkdir(appPath).
-		WithEnvVariable("PATH", venvPath+"/bin:"+path).
-		WithEnvVariable("VIRTUAL_ENV", venvPath).
-		WithEnvVariable("PYTHONDONTWRITEBYTECODE", "1").
-		WithEnvVariable("PYTHONUNBUFFERED", "1").
-		WithUser(uid+":"+uid).
-		WithExposedPort(p.opts.Port).
-		WithDockerHealthcheck(healthcheckCommand(p.opts.Port), healthcheckOptions).
-		WithDefaultArgs(p.opts.Command).
-		WithLabel("org.opencontainers.image.title", "multistage multi-stage").
-		WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port)), nil
+		With(p.runsAsProduction(path)).
+		WithLabel("org.opencontainers.image.title", "multistage multi-stage"), nil
+}
+
+// runsAsProduction gives a production image (multi-stage, minimal) its runtime
+// settings: the venv first on PATH, no bytecode writes, unbuffered output, the
+// non-root user, the port, a healthcheck and the app's command.
+func (p *Pipeline) runsAsProduction(path string) func(*dagger.Container) *dagger.Container {
+	uid := strconv.Itoa(AppUID)
+	return func(image *dagger.Container) *dagger.Container {
+		return image.
+			WithWorkdir(appPath).
+			WithEnvVariable("PATH", venvPath+"/bin:"+path).
+			WithEnvVariable("VIRTUAL_ENV", venvPath).
+			WithEnvVariable("PYTHONDONTWRITEBYTECODE", "1").
+			WithEnvVariable("PYTHONUNBUFFERED", "1").
+			WithUser(uid+":"+uid).
+			WithExposedPort(p.opts.Port).
+			WithDockerHealthcheck(healthcheckCommand(p.opts.Port), healthcheckOptions).
+			WithDefaultArgs(p.opts.Command).
+			WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port))
+	}
 }
 
 // healthcheckOptions: Dagger waits for the healthcheck before a service counts as
