@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"dagger.io/dagger"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
@@ -312,6 +313,26 @@ func TestPinnedBasesAreRecordedByDigest(t *testing.T) {
 	for _, base := range p.Bases(context.Background()) {
 		if !strings.Contains(base.Ref, "python:3.13") || !strings.Contains(base.Ref, "@sha256:") {
 			t.Errorf("%s base not pinned by digest: %q", base.Role, base.Ref)
+		}
+	}
+}
+
+// TestProductionImagesCannotChangeTheirApp runs, as each production image's own user,
+// a probe of who it is and whether it may write the app.
+func TestProductionImagesCannotChangeTheirApp(t *testing.T) {
+	p := kitPipeline(t, sampleApp, nil)
+	production, err := p.Production(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := []string{"python", "-c", "import os; print(os.getuid(), os.access('/app/app.py', os.W_OK), os.access('/app', os.W_OK))"}
+	for name, image := range map[string]*dagger.Container{"multi-stage": production, "minimal": p.Minimal()} {
+		out, err := image.WithExec(probe).Stdout(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("%d False False", pipeline.AppUID); strings.TrimSpace(out) != want {
+			t.Errorf("%s: got %q, want %q (uid, app.py writable, /app writable)", name, strings.TrimSpace(out), want)
 		}
 	}
 }

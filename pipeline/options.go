@@ -41,6 +41,9 @@ type Options struct {
 	// PipIndexCredential ("user:password" or a token) is put into PipIndexURL for
 	// the install step only, as a Dagger secret: it never reaches an image layer.
 	PipIndexCredential *dagger.Secret
+	// PipIndexServices are bound, under their host names, to the install steps: a
+	// package index running as a container, for example.
+	PipIndexServices map[string]*dagger.Service
 	// Wheels, when set, makes pip install with --no-index --find-links from it.
 	Wheels *dagger.Directory
 

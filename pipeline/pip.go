@@ -1,6 +1,11 @@
 package pipeline
 
-import "dagger.io/dagger"
+import (
+	"net/url"
+	"sort"
+
+	"dagger.io/dagger"
+)
 
 // wheelsPath is where the wheels directory is mounted for an install step only.
 const wheelsPath = "/tmp/multistage-wheels"
@@ -12,6 +17,11 @@ func (p *Pipeline) pipInstall(ctr *dagger.Container, pip []string, requirements 
 	args := append(append([]string{}, pip...), "install")
 	args = append(args, extra...)
 	args = append(args, "-r", requirements)
+	if u, err := url.Parse(p.opts.PipIndexURL); err == nil && u.Scheme == "http" {
+		// pip ignores a plain-HTTP index unless told to trust it; the caller chose it.
+		args = append(args, "--trusted-host", u.Hostname())
+	}
+	ctr = p.withIndexServices(ctr)
 	switch {
 	case p.opts.Wheels != nil:
 		args = append(args, "--no-index", "--find-links", wheelsPath)
@@ -30,4 +40,18 @@ func (p *Pipeline) pipInstall(ctr *dagger.Container, pip []string, requirements 
 	default:
 		return ctr.WithExec(args)
 	}
+}
+
+// withIndexServices binds the services an install step may reach (a private index
+// running as a container, say) under their host names.
+func (p *Pipeline) withIndexServices(ctr *dagger.Container) *dagger.Container {
+	names := make([]string, 0, len(p.opts.PipIndexServices))
+	for name := range p.opts.PipIndexServices {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		ctr = ctr.WithServiceBinding(name, p.opts.PipIndexServices[name])
+	}
+	return ctr
 }
