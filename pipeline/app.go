@@ -31,6 +31,23 @@ func (p *Pipeline) checkApp(ctx context.Context) error {
 	return nil
 }
 
+// checkWheels refuses an empty wheels directory: pip would only say it found nothing.
+func (p *Pipeline) checkWheels(ctx context.Context) error {
+	if p.opts.Wheels == nil {
+		return nil
+	}
+	entries, err := p.opts.Wheels.Entries(ctx)
+	if err != nil {
+		return fmt.Errorf("wheels directory cannot be read (%s): pass the wheels/ of `go run ./ci kit --dir DIR`, or a directory of .whl files", cleanEngineError(err))
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e, ".whl") {
+			return nil
+		}
+	}
+	return errors.New("wheels directory holds no .whl file: pass the wheels/ of `go run ./ci kit --dir DIR`, or a directory of .whl files")
+}
+
 // DescribeError turns a failed build step (or any engine error) into one line: the step and what it
 // said last (for pip, its ERROR lines).
 func DescribeError(err error) string {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"dagger.io/dagger"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 )
@@ -130,6 +131,16 @@ func TestBuildFailuresSurfacePipsOwnError(t *testing.T) {
 	}
 }
 
+func TestEmptyWheelsDirectoryIsRefusedBeforeBuilding(t *testing.T) {
+	client := testenv.Client(t)
+	_, err := pipeline.New(context.Background(), client, pipeline.Options{
+		App: client.Host().Directory(sampleApp), Wheels: client.Host().Directory(t.TempDir()),
+	})
+	if err == nil || !strings.Contains(err.Error(), "wheels directory holds no .whl file") {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestEmptyRequirementsBuildAndServe(t *testing.T) {
 	app := appDir(t, map[string]string{"requirements.txt": "", "app.py": `import http.server
 class H(http.server.BaseHTTPRequestHandler):
@@ -140,5 +151,19 @@ http.server.HTTPServer(("0.0.0.0", 5000), H).serve_forever()
 	p := kitPipeline(t, app, func(o *pipeline.Options) { o.ExpectedBody = "stdlib only" })
 	if result := p.Check(context.Background(), p.SingleStage()); !result.Passed {
 		t.Fatalf("empty requirements: %+v", result)
+	}
+}
+
+func TestBasesWithDifferentPythonsAreRefusedBeforeBuilding(t *testing.T) {
+	client := testenv.Client(t)
+	k := testenv.Kit(t)
+	// A runtime whose `python` says it is 3.12 at another path: the refusal must name both.
+	other := client.Container().Import(client.Host().File(k.Runtime)).
+		WithNewFile("/usr/local/bin/python", "#!/bin/sh\necho 3.12\necho /usr/local/bin/python3.12\n", dagger.ContainerWithNewFileOpts{Permissions: 0o755})
+	p := kitPipeline(t, sampleApp, func(o *pipeline.Options) { o.RuntimeBase = other })
+	_, err := p.Production(context.Background())
+	want := "builder base has Python 3.13 but runtime base has Python 3.12: use bases of the same minor version"
+	if err == nil || err.Error() != want {
+		t.Fatalf("want %q, got %v", want, err)
 	}
 }

@@ -31,6 +31,9 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 	if err := p.checkApp(ctx); err != nil {
 		return nil, err
 	}
+	if err := p.checkWheels(ctx); err != nil {
+		return nil, err
+	}
 	if opts.PinBases {
 		if err := p.pinBases(ctx); err != nil {
 			return nil, err
