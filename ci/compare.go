@@ -15,12 +15,29 @@ type CompareCmd struct {
 	Format string `default:"table" enum:"table,json,markdown" env:"MULTISTAGE_FORMAT" help:"Report format: table, json or markdown."`
 	Export string `env:"MULTISTAGE_EXPORT" help:"Also write every image as a tarball and the report files into this directory."`
 	Force  bool   `help:"Let --export replace files of the same name."`
+	BudgetFlags
+}
+
+// BudgetFlags are the size budgets a run must keep.
+type BudgetFlags struct {
+	MaxSize      []string `env:"MULTISTAGE_MAX_SIZE" placeholder:"VARIANT=SIZE" help:"Fail when VARIANT is larger than SIZE unpacked, e.g. multi-stage=150MB (repeatable)."`
+	MinReduction string   `env:"MULTISTAGE_MIN_REDUCTION" placeholder:"PERCENT" help:"Fail when multi-stage saves less than PERCENT against single-stage."`
+	MaxWaste     string   `env:"MULTISTAGE_MAX_WASTE" placeholder:"SIZE" help:"Fail when any image wastes more than SIZE in overwritten or deleted files."`
+}
+
+func (b BudgetFlags) parse() (pipeline.Budgets, error) {
+	return pipeline.ParseBudgets(b.MaxSize, b.MinReduction, b.MaxWaste)
 }
 
 // Run prints the report; it fails when a check expected to pass did not.
 func (c *CompareCmd) Run(ctx context.Context) error {
+	budgets, err := c.BudgetFlags.parse()
+	if err != nil {
+		return err
+	}
 	return withPipeline(ctx, c.AppFlags, func(_ *dagger.Client, p *pipeline.Pipeline) error {
 		report, built := p.Compare(ctx)
+		report.ApplyBudgets(budgets)
 		text, err := report.Render(c.Format)
 		if err != nil {
 			return err
@@ -36,7 +53,7 @@ func (c *CompareCmd) Run(ctx context.Context) error {
 			}
 		}
 		if !report.OK {
-			return errChecksFailed
+			return fmt.Errorf("%w: %s", errChecksFailed, report.Verdict())
 		}
 		return nil
 	})

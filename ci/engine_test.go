@@ -56,3 +56,20 @@ func TestNoEngineIsOneLineAndExitTwo(t *testing.T) {
 		})
 	}
 }
+
+func TestMalformedBudgetsAreRefusedBeforeConnecting(t *testing.T) {
+	cases := map[string]string{
+		"compare --max-size fat=1MB":      `multistage: size budget "fat=1MB": unknown variant "fat"`,
+		"compare --max-size minimal":      `multistage: size budget "minimal" is not valid: use VARIANT=SIZE, for example multi-stage=150MB`,
+		"compare --min-reduction lots":    `multistage: minimum reduction "lots" is not valid: use a percentage from 0 to 100`,
+		"compare --max-waste 3 buckets":   `multistage: waste budget: size "3" is not valid`,
+		"compare --max-size minimal=35XB": `multistage: size budget "minimal=35XB": size "35XB" is not valid`,
+	}
+	for args, want := range cases {
+		// No engine is reachable here: a budget error must come first.
+		code, stderr := cli(t, []string{"_EXPERIMENTAL_DAGGER_CLI_BIN=/nonexistent", "MULTISTAGE_CONNECT_TIMEOUT=5s"}, args)
+		if code != exitUsage || !strings.Contains(stderr, want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 and %q", args, code, stderr, want)
+		}
+	}
+}

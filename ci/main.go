@@ -30,8 +30,8 @@ const (
 	exitUsage  = 2
 )
 
-// errChecksFailed marks a run that worked but whose checks did not all pass.
-var errChecksFailed = errors.New("a check expected to pass failed")
+// errChecksFailed marks a run that worked but whose checks or budgets did not all pass.
+var errChecksFailed = errors.New("the run failed")
 
 func main() {
 	os.Exit(run(os.Args[1:]))

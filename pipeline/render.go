@@ -72,6 +72,15 @@ func (r *Report) Table() string {
 	for _, base := range r.Bases {
 		fmt.Fprintf(&buf, "%s base: %s\n", base.Role, base.Ref)
 	}
+	if len(r.Budgets) > 0 {
+		buf.WriteString("\n")
+		w = tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(w, "BUDGET\tACTUAL\tRESULT")
+		for _, b := range r.Budgets {
+			fmt.Fprintf(w, "%s\t%s\t%s\n", b.Budget, b.Actual, budgetWord(b))
+		}
+		w.Flush()
+	}
 	fmt.Fprintf(&buf, "\n%s\n", verdictText(r))
 	return buf.String()
 }
@@ -100,6 +109,12 @@ func (r *Report) Markdown() string {
 		fmt.Fprintf(&buf, "- **%s**: %s\n", image.Variant, image.Description)
 		for _, line := range detailLines(image) {
 			fmt.Fprintf(&buf, "  - %s\n", markdownEscape(line))
+		}
+	}
+	if len(r.Budgets) > 0 {
+		buf.WriteString("\n| Budget | Actual | Result |\n|---|---:|---|\n")
+		for _, b := range r.Budgets {
+			fmt.Fprintf(&buf, "| %s | %s | %s |\n", b.Budget, b.Actual, budgetWord(b))
 		}
 	}
 	buf.WriteString("\n")
@@ -197,11 +212,29 @@ func keyLogLine(logs []string) string {
 	return ""
 }
 
+func budgetWord(b BudgetResult) string {
+	if b.Passed {
+		return "kept"
+	}
+	return "BROKEN: " + b.Excess
+}
+
+// Verdict is the report's last line: OK, or what failed.
+func (r *Report) Verdict() string { return verdictText(r) }
+
 func verdictText(r *Report) string {
 	if r.OK {
+		if len(r.Budgets) > 0 {
+			return "OK: every check expected to pass passed, and every budget held."
+		}
 		return "OK: every check expected to pass passed."
 	}
-	return "FAILED: " + strings.Join(r.Failures(), ", ") + " did not pass its check."
+	var problems []string
+	if failed := r.Failures(); len(failed) > 0 {
+		problems = append(problems, strings.Join(failed, ", ")+" did not pass its check")
+	}
+	problems = append(problems, r.BrokenBudgets()...)
+	return "FAILED: " + strings.Join(problems, "; ") + "."
 }
 
 func markdownEscape(s string) string {

@@ -13,7 +13,9 @@ type Report struct {
 	Bases []BaseImage `json:"bases"`
 	// Images are in the order the variants were built; single-stage first.
 	Images []ImageReport `json:"images"`
-	// OK is true when every check expected to pass passed.
+	// Budgets are the size budgets checked, if any were given.
+	Budgets []BudgetResult `json:"budgets"`
+	// OK is true when every check expected to pass passed and every budget held.
 	OK bool `json:"ok"`
 }
 
