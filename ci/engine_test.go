@@ -62,7 +62,7 @@ func TestMalformedBudgetsAreRefusedBeforeConnecting(t *testing.T) {
 		"compare --max-size fat=1MB":      `multistage: size budget "fat=1MB": unknown variant "fat"`,
 		"compare --max-size minimal":      `multistage: size budget "minimal" is not valid: use VARIANT=SIZE, for example multi-stage=150MB`,
 		"compare --min-reduction lots":    `multistage: minimum reduction "lots" is not valid: use a percentage from 0 to 100`,
-		"compare --max-waste 3 buckets":   `multistage: waste budget: size "3" is not valid`,
+		"compare --max-waste lots":        `multistage: waste budget: size "lots" is not valid`,
 		"compare --max-size minimal=35XB": `multistage: size budget "minimal=35XB": size "35XB" is not valid`,
 	}
 	for args, want := range cases {
