@@ -59,17 +59,31 @@ func (m *Multistage) Compare(
 	// +optional
 	// +default="table"
 	format string,
+	// Fail when a variant is larger than a size unpacked, as VARIANT=SIZE (e.g. multi-stage=150MB).
+	// +optional
+	maxSize []string,
+	// Fail when multi-stage saves less than this percentage against single-stage.
+	// +optional
+	minReduction string,
+	// Fail when any image wastes more than this size in overwritten or deleted files.
+	// +optional
+	maxWaste string,
 ) (string, error) {
+	budgets, err := pipeline.ParseBudgets(maxSize, minReduction, maxWaste)
+	if err != nil {
+		return "", err
+	}
 	var text string
-	err := m.run(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, expect, timeout},
+	err = m.run(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, expect, timeout},
 		func(_ *lib.Client, p *pipeline.Pipeline) error {
 			report, _ := p.Compare(ctx)
+			report.ApplyBudgets(budgets)
 			var err error
 			if text, err = report.Render(format); err != nil {
 				return err
 			}
 			if !report.OK {
-				return fmt.Errorf("%s\n%v did not pass its check", text, report.Failures())
+				return fmt.Errorf("%s\n%s", text, report.Verdict())
 			}
 			return nil
 		})
@@ -259,7 +273,7 @@ func (m *Multistage) Check(
 
 // Run compare and return a directory with every image as a tarball that docker load
 // and podman load take (<variant>.tar), and the report as report.json, report.md and
-// report.txt.
+// report.txt. Fails, printing the report, when a check or a budget fails.
 func (m *Multistage) Export(
 	ctx context.Context,
 	// App directory: app.py and requirements.txt at its root.
@@ -292,11 +306,29 @@ func (m *Multistage) Export(
 	// Give up a service check after this long, e.g. "30s".
 	// +optional
 	timeout string,
+	// Fail when a variant is larger than a size unpacked, as VARIANT=SIZE (e.g. multi-stage=150MB).
+	// +optional
+	maxSize []string,
+	// Fail when multi-stage saves less than this percentage against single-stage.
+	// +optional
+	minReduction string,
+	// Fail when any image wastes more than this size in overwritten or deleted files.
+	// +optional
+	maxWaste string,
 ) (*dagger.Directory, error) {
+	budgets, err := pipeline.ParseBudgets(maxSize, minReduction, maxWaste)
+	if err != nil {
+		return nil, err
+	}
 	var out *dagger.Directory
-	err := m.run(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, expect, timeout},
+	err = m.run(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, expect, timeout},
 		func(client *lib.Client, p *pipeline.Pipeline) error {
 			report, built := p.Compare(ctx)
+			report.ApplyBudgets(budgets)
+			if !report.OK {
+				markdown, _ := report.Render(pipeline.FormatMarkdown)
+				return fmt.Errorf("%s\n%s", markdown, report.Verdict())
+			}
 			dir, err := os.MkdirTemp("", "multistage-export-")
 			if err != nil {
 				return err
