@@ -24,6 +24,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		Port:          p.opts.Port,
 		ExpectedBody:  p.opts.ExpectedBody,
 		Bases:         p.Bases(ctx),
+		Budgets:       []BudgetResult{},
 		Images:        make([]ImageReport, len(Variants)),
 	}
 	built := make([]Built, len(Variants))

@@ -107,6 +107,13 @@ func TestCompareOnKitChecksBothImagesAndCatchesTheTutorial(t *testing.T) {
 	if !report.OK {
 		t.Errorf("report not OK: %v", report.Failures())
 	}
+	out, err := report.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pipeline.ValidateReportJSON([]byte(out)); err != nil {
+		t.Errorf("the real report does not match report.schema.json: %v", err)
+	}
 }
 
 func TestSizesAreMeasuredAndConsistent(t *testing.T) {

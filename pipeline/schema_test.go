@@ -1,0 +1,36 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestSampleReportMatchesTheSchema(t *testing.T) {
+	r := sampleReport()
+	r.Bases = []BaseImage{{Role: "builder", Ref: "python:3.13"}, {Role: "runtime", Ref: "python:3.13-slim"}}
+	r.Images[1].Contents = &Contents{User: "10001:10001", Shell: []string{}, Pip: []string{}, Compiler: []string{}, PackageManager: []string{}, SetuidFiles: []string{}, LargestDirs: []DirSize{{Path: "/usr/lib", Bytes: 1}}}
+	for i := range r.Images {
+		for j := range r.Images[i].Layers {
+			r.Images[i].Layers[j].Digest = "sha256:" + strings.Repeat("ab", 32)
+		}
+	}
+	b, _ := ParseBudgets([]string{"minimal=35MB"}, "5", "")
+	r.ApplyBudgets(b)
+	out, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidateReportJSON([]byte(out)); err != nil {
+		t.Fatalf("sample report does not match the schema: %v", err)
+	}
+
+	// And the schema does refuse what the report must never be.
+	var doc map[string]any
+	json.Unmarshal([]byte(out), &doc)
+	doc["images"].([]any)[0].(map[string]any)["sizes"] = map[string]any{"uncompressedBytes": -1}
+	bad, _ := json.Marshal(doc)
+	if err := ValidateReportJSON(bad); err == nil {
+		t.Fatal("the schema accepted a negative size without compressedBytes")
+	}
+}
