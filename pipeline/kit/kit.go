@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 )
 
 // Options of the kit.
@@ -65,6 +66,11 @@ func Make(ctx context.Context, opts Options) (*Result, error) {
 	if err := os.MkdirAll(filepath.Join(opts.Dir, "cache"), 0o755); err != nil {
 		return nil, fmt.Errorf("kit directory %s: %w", opts.Dir, err)
 	}
+	unlock, err := lockDir(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 
 	result := &Result{
 		Builder: filepath.Join(opts.Dir, "builder.tar"),
@@ -107,4 +113,21 @@ func Make(ctx context.Context, opts Options) (*Result, error) {
 	}
 	opts.Log("kit: %d wheels in %s", len(result.WheelFiles), result.Wheels)
 	return result, nil
+}
+
+// lockDir takes an exclusive lock on the kit directory, so that two processes (two
+// test binaries, say) making the same kit take turns instead of tearing its files.
+func lockDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("kit directory %s: %w", dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking kit directory %s: %w", dir, err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
