@@ -30,6 +30,7 @@ type AppFlags struct {
 	Keep               []string      `env:"MULTISTAGE_KEEP" sep:"," help:"Standard-library modules the minimal image keeps although its pruning would drop them."`
 	Command            string        `env:"MULTISTAGE_COMMAND" help:"Start command of the app, run in its directory (default: python app.py)."`
 	PinBases           bool          `env:"MULTISTAGE_PIN_BASES" help:"Resolve the official bases to digests first, so every stage uses the same image."`
+	Variants           []string      `env:"MULTISTAGE_VARIANTS" placeholder:"VARIANT,..." help:"Compare only these variants (default: all)."`
 }
 
 // options translates the flags into pipeline options; it decides nothing itself.
@@ -41,6 +42,7 @@ func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 		BuilderBaseName: baseName(f.BuilderBase),
 		RuntimeBaseName: baseName(f.RuntimeBase),
 		PinBases:        f.PinBases,
+		Variants:        f.Variants,
 		PipIndexURL:     f.PipIndexURL,
 		App:             client.Host().Directory(f.App),
 		Port:            f.Port,

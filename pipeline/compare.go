@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"dagger.io/dagger"
@@ -18,6 +19,7 @@ type Built struct {
 // measure. The check runs alone so that its ready time is not slowed by another
 // image being compressed. A failed check does not stop the others: it is in the report.
 func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
+	variants := p.variants()
 	report := &Report{
 		SchemaVersion: ReportSchemaVersion,
 		PythonVersion: p.opts.PythonVersion,
@@ -25,16 +27,17 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		ExpectedBody:  p.opts.ExpectedBody,
 		Bases:         p.Bases(ctx),
 		Budgets:       []BudgetResult{},
-		Images:        make([]ImageReport, len(Variants)),
+		Images:        make([]ImageReport, len(variants)),
 	}
-	built := make([]Built, len(Variants))
-	for i, variant := range Variants {
+	built := make([]Built, len(variants))
+	for i, variant := range variants {
 		report.Images[i] = ImageReport{Variant: variant.Name, Description: variant.Description, ExpectedToPass: variant.ExpectedToPass, Layers: []Layer{}}
 		built[i] = Built{Variant: variant}
 	}
 
-	eachVariant(func(i int) {
-		image, err := p.buildSynced(ctx, Variants[i])
+	each := func(fn func(i int)) { eachIndex(len(variants), fn) }
+	each(func(i int) {
+		image, err := p.buildSynced(ctx, variants[i])
 		if err != nil {
 			report.Images[i].Error = DescribeError(err)
 			report.Images[i].Check = CheckResult{Error: "not built: " + DescribeError(err)}
@@ -42,12 +45,12 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		}
 		built[i].Image = image
 	})
-	eachVariant(func(i int) {
+	each(func(i int) {
 		if built[i].Image != nil {
 			report.Images[i].Check = p.Check(ctx, built[i].Image)
 		}
 	})
-	eachVariant(func(i int) {
+	each(func(i int) {
 		if built[i].Image == nil {
 			return
 		}
@@ -71,10 +74,24 @@ func (p *Pipeline) buildSynced(ctx context.Context, variant Variant) (*dagger.Co
 	return image.Sync(ctx)
 }
 
-// eachVariant runs fn for every variant index concurrently and waits for all.
-func eachVariant(fn func(i int)) {
+// variants are the variants this pipeline compares, in report order.
+func (p *Pipeline) variants() []Variant {
+	if len(p.opts.Variants) == 0 {
+		return Variants
+	}
+	var chosen []Variant
+	for _, v := range Variants {
+		if slices.Contains(p.opts.Variants, v.Name) {
+			chosen = append(chosen, v)
+		}
+	}
+	return chosen
+}
+
+// eachIndex runs fn for every index below n concurrently and waits for all.
+func eachIndex(n int, fn func(i int)) {
 	var wg sync.WaitGroup
-	for i := range Variants {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

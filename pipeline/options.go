@@ -55,6 +55,8 @@ type Options struct {
 	ExpectedBody string
 	// CheckTimeout bounds one service check, from start to the first good answer.
 	CheckTimeout time.Duration
+	// Variants limits Compare to these variants (all when empty).
+	Variants []string
 	// Command starts the app (default: python app.py), in the app directory.
 	Command []string
 	// KeepModules are standard-library modules the minimal image keeps although its
@@ -104,6 +106,11 @@ func (o Options) Validate() error {
 	}
 	if o.PipIndexCredential != nil && o.PipIndexURL == "" {
 		return fmt.Errorf("a pip index credential needs a pip index URL: pass the index URL too")
+	}
+	for _, name := range o.Variants {
+		if _, err := VariantNamed(name); err != nil {
+			return err
+		}
 	}
 	if o.PipIndexURL != "" {
 		u, err := url.Parse(o.PipIndexURL)

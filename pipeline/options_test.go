@@ -31,6 +31,7 @@ func TestValidateRefusesBadOptions(t *testing.T) {
 		{"index not a URL", func(o *Options) { o.PipIndexURL = "example.test/simple" }, "is not valid"},
 		{"index with credential", func(o *Options) { o.PipIndexURL = "https://u:p@example.test/simple" }, "pass it as a secret"},
 		{"index ok", func(o *Options) { o.PipIndexURL = "https://example.test/simple" }, ""},
+		{"unknown variant", func(o *Options) { o.Variants = []string{"multi-stage", "fat"} }, `unknown variant "fat"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
