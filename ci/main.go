@@ -22,6 +22,7 @@ type CLI struct {
 	Build   BuildCmd   `cmd:"" help:"Build one variant, optionally exporting it as an image tarball."`
 	Check   CheckCmd   `cmd:"" help:"Build one variant and check that it serves the expected answer."`
 	Kit     KitCmd     `cmd:"" help:"Make the offline kit (base images and wheels) from Debian's package archive."`
+	Bench   BenchCmd   `cmd:"" help:"Time the pipeline against podman building the same recipes: cold, warm, after an app.py edit."`
 }
 
 // Exit codes: 0 all good, 1 a check or budget failed, 2 usage or environment error.

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/multistage/multistage/pipeline/bench"
+	"github.com/multistage/multistage/pipeline/kit"
+)
+
+// BenchCmd times the pipeline against podman building the same recipes.
+type BenchCmd struct {
+	Kit  string `required:"" env:"MULTISTAGE_KIT_DIR" help:"Offline kit directory (made if missing): the bases and wheels both ways use."`
+	App  string `default:"sample-app" type:"existingdir" help:"App directory (copied; the edit runs touch only the copy)."`
+	Runs int    `default:"3" help:"Runs per situation and way; medians are reported."`
+}
+
+// Run prints medians and ratios for cold, warm and after-edit runs.
+func (b *BenchCmd) Run(ctx context.Context) error {
+	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
+	k, err := kit.Make(ctx, kit.Options{Dir: b.Kit, Log: logf})
+	if err != nil {
+		return err
+	}
+	client, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	results, sizes, err := bench.Run(ctx, client, bench.Options{Kit: k, App: b.App, Runs: b.Runs, Log: logf})
+	if err != nil {
+		return err
+	}
+	bench.Render(os.Stdout, results, sizes)
+	return nil
+}

@@ -1,0 +1,200 @@
+// Package bench times the pipeline against the Dockerfile way (podman), side by side,
+// on the same offline-kit bases and wheels: cold, warm, and after an app.py edit.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/kit"
+)
+
+// Situations, in the order they run.
+const (
+	Cold = "cold"
+	Warm = "warm"
+	Edit = "after app.py edit"
+)
+
+// Options of a benchmark run.
+type Options struct {
+	Kit  *kit.Result
+	App  string // the app directory; it is copied, never edited in place
+	Runs int    // runs per situation and way
+	Log  func(format string, args ...any)
+}
+
+// Result of one situation: every run's seconds for each way, and the sizes seen.
+type Result struct {
+	Situation string
+	Pipeline  []float64 // A: the pipeline's compare (single-stage, multi-stage)
+	Podman    []float64 // B: podman, both builds in parallel, run and curl
+}
+
+// Sizes are the image sizes each way measured (bytes), by variant.
+type Sizes struct {
+	Pipeline, Podman map[string]int64
+}
+
+// Run times both ways in the three situations.
+func Run(ctx context.Context, client *dagger.Client, opts Options) ([]Result, Sizes, error) {
+	if opts.Runs < 1 {
+		opts.Runs = 3
+	}
+	if opts.Log == nil {
+		opts.Log = func(string, ...any) {}
+	}
+	work, err := os.MkdirTemp("", "multistage-bench-")
+	if err != nil {
+		return nil, Sizes{}, err
+	}
+	defer os.RemoveAll(work)
+	app := filepath.Join(work, "app")
+	if err := copyDir(opts.App, app); err != nil {
+		return nil, Sizes{}, err
+	}
+	podman, err := newPodman(ctx, opts.Kit, work)
+	if err != nil {
+		return nil, Sizes{}, err
+	}
+	sizes := Sizes{Pipeline: map[string]int64{}, Podman: map[string]int64{}}
+	var results []Result
+	edits := 0
+	for _, situation := range []string{Cold, Warm, Edit} {
+		result := Result{Situation: situation}
+		for run := 0; run < opts.Runs; run++ {
+			for _, way := range []string{"pipeline", "podman"} {
+				switch situation {
+				case Cold:
+					if err := coldStart(ctx, client, podman, way); err != nil {
+						return nil, sizes, err
+					}
+				case Edit:
+					edits++
+					if err := editApp(app, edits); err != nil {
+						return nil, sizes, err
+					}
+				}
+				var seconds float64
+				if way == "pipeline" {
+					seconds, err = timePipeline(ctx, client, opts.Kit, app, sizes.Pipeline)
+				} else {
+					seconds, err = podman.time(ctx, app, sizes.Podman)
+				}
+				if err != nil {
+					return nil, sizes, fmt.Errorf("%s, %s: %w", situation, way, err)
+				}
+				opts.Log("bench: %s, %s, run %d: %.2fs", situation, way, run+1, seconds)
+				if way == "pipeline" {
+					result.Pipeline = append(result.Pipeline, seconds)
+				} else {
+					result.Podman = append(result.Podman, seconds)
+				}
+			}
+		}
+		results = append(results, result)
+	}
+	return results, sizes, nil
+}
+
+// coldStart empties the cache of one way; the bases stay (imported or loaded).
+func coldStart(ctx context.Context, client *dagger.Client, podman *podmanWay, way string) error {
+	if way == "pipeline" {
+		return client.Engine().LocalCache().Prune(ctx)
+	}
+	return podman.prune(ctx)
+}
+
+// timePipeline runs the pipeline's compare for single-stage and multi-stage.
+func timePipeline(ctx context.Context, client *dagger.Client, k *kit.Result, app string, sizes map[string]int64) (float64, error) {
+	start := time.Now()
+	p, err := pipeline.New(ctx, client, pipeline.Options{
+		BuilderBase: client.Container().Import(client.Host().File(k.Builder)),
+		RuntimeBase: client.Container().Import(client.Host().File(k.Runtime)),
+		Wheels:      client.Host().Directory(k.Wheels),
+		App:         client.Host().Directory(app),
+		Variants:    []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage},
+	})
+	if err != nil {
+		return 0, err
+	}
+	report, _ := p.Compare(ctx)
+	seconds := time.Since(start).Seconds()
+	if !report.OK {
+		return 0, fmt.Errorf("compare failed: %s", report.Verdict())
+	}
+	for _, image := range report.Images {
+		sizes[image.Variant] = image.Sizes.UncompressedBytes
+	}
+	return seconds, nil
+}
+
+// editApp changes app.py only, a little differently each time.
+func editApp(app string, n int) error {
+	f, err := os.OpenFile(filepath.Join(app, "app.py"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "\n# benchmark edit %d\n", n)
+	return err
+}
+
+// Median of values (0 for none).
+func Median(values []float64) float64 {
+	if len(values) == 0 {
+		return 0
+	}
+	sorted := slices.Clone(values)
+	slices.Sort(sorted)
+	mid := len(sorted) / 2
+	if len(sorted)%2 == 1 {
+		return sorted[mid]
+	}
+	return (sorted[mid-1] + sorted[mid]) / 2
+}
+
+// Render prints the medians and ratios, and the sizes both ways measured.
+func Render(w io.Writer, results []Result, sizes Sizes) {
+	fmt.Fprintf(w, "%-20s %14s %14s %8s\n", "SITUATION", "PIPELINE (A)", "PODMAN (B)", "A/B")
+	for _, r := range results {
+		a, b := Median(r.Pipeline), Median(r.Podman)
+		fmt.Fprintf(w, "%-20s %13.2fs %13.2fs %7.2fx\n", r.Situation, a, b, a/b)
+	}
+	fmt.Fprintf(w, "\n%-20s %14s %14s\n", "IMAGE", "PIPELINE", "PODMAN")
+	for _, v := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage} {
+		fmt.Fprintf(w, "%-20s %14s %14s\n", v, pipeline.FormatBytes(sizes.Pipeline[v]), pipeline.FormatBytes(sizes.Podman[v]))
+	}
+	fmt.Fprintf(w, "\nmedians of %d runs; each run builds, starts, checks and measures both images\n", len(results[0].Pipeline))
+}
+
+func copyDir(from, to string) error {
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), "Dockerfile") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
