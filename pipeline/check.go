@@ -73,7 +73,8 @@ func (p *Pipeline) probe(ctx context.Context, image *dagger.Container) (CheckRes
 	service := image.
 		WithExposedPort(p.opts.Port, dagger.ContainerWithExposedPortOpts{ExperimentalSkipHealthcheck: true}).
 		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
-	defer stopService(service)
+	// Stopping takes the engine about a second: do it beside the caller's next steps.
+	defer func() { go stopService(service) }()
 
 	url := fmt.Sprintf("http://app:%d/", p.opts.Port)
 	out, err := p.runtimeBase().
