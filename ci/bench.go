@@ -23,12 +23,11 @@ func (b *BenchCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	client, err := connect(ctx)
-	if err != nil {
-		return err
-	}
-	defer client.Close()
-	results, sizes, err := bench.Run(ctx, client, bench.Options{Kit: k, App: b.App, Runs: b.Runs, Log: logf})
+	// Under `dagger run` every client would join one session, whose cache no prune
+	// can release: give each run a session of its own, as `dagger call` has.
+	os.Unsetenv("DAGGER_SESSION_PORT")
+	os.Unsetenv("DAGGER_SESSION_TOKEN")
+	results, sizes, err := bench.Run(ctx, connect, bench.Options{Kit: k, App: b.App, Runs: b.Runs, Log: logf})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/bench"
 	"github.com/multistage/multistage/pipeline/kit"
 )
 
@@ -94,6 +95,5 @@ func Podman(t testing.TB) string {
 	return path
 }
 
-// PodmanRunFlags keep podman inside this machine's limits (nofile and nproc above
-// what the sandbox grants are refused).
-var PodmanRunFlags = []string{"--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096"}
+// PodmanRunFlags keep podman inside this machine's limits.
+var PodmanRunFlags = bench.PodmanRunFlags

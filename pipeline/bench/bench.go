@@ -44,8 +44,12 @@ type Sizes struct {
 	Pipeline, Podman map[string]int64
 }
 
+// Connect opens a new engine session. Each pipeline run gets a session of its own,
+// as each `dagger call` does: a cache prune cannot release what a live session holds.
+type Connect func(context.Context) (*dagger.Client, error)
+
 // Run times both ways in the three situations.
-func Run(ctx context.Context, client *dagger.Client, opts Options) ([]Result, Sizes, error) {
+func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, error) {
 	if opts.Runs < 1 {
 		opts.Runs = 3
 	}
@@ -74,7 +78,7 @@ func Run(ctx context.Context, client *dagger.Client, opts Options) ([]Result, Si
 			for _, way := range []string{"pipeline", "podman"} {
 				switch situation {
 				case Cold:
-					if err := coldStart(ctx, client, podman, way); err != nil {
+					if err := coldStart(ctx, connect, podman, way); err != nil {
 						return nil, sizes, err
 					}
 				case Edit:
@@ -85,7 +89,7 @@ func Run(ctx context.Context, client *dagger.Client, opts Options) ([]Result, Si
 				}
 				var seconds float64
 				if way == "pipeline" {
-					seconds, err = timePipeline(ctx, client, opts.Kit, app, sizes.Pipeline)
+					seconds, err = timePipeline(ctx, connect, opts.Kit, app, sizes.Pipeline)
 				} else {
 					seconds, err = podman.time(ctx, app, sizes.Podman)
 				}
@@ -105,17 +109,29 @@ func Run(ctx context.Context, client *dagger.Client, opts Options) ([]Result, Si
 	return results, sizes, nil
 }
 
-// coldStart empties the cache of one way; the bases stay (imported or loaded).
-func coldStart(ctx context.Context, client *dagger.Client, podman *podmanWay, way string) error {
-	if way == "pipeline" {
-		return client.Engine().LocalCache().Prune(ctx)
+// coldStart empties the cache of one way. Podman keeps its loaded bases; the engine's
+// prune drops the imported ones too, so a cold pipeline run imports them again.
+func coldStart(ctx context.Context, connect Connect, podman *podmanWay, way string) error {
+	if way == "podman" {
+		return podman.prune(ctx)
 	}
-	return podman.prune(ctx)
+	client, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	return client.Engine().LocalCache().Prune(ctx)
 }
 
-// timePipeline runs the pipeline's compare for single-stage and multi-stage.
-func timePipeline(ctx context.Context, client *dagger.Client, k *kit.Result, app string, sizes map[string]int64) (float64, error) {
+// timePipeline runs the pipeline's compare for single-stage and multi-stage, in a
+// session of its own, from connecting to closing.
+func timePipeline(ctx context.Context, connect Connect, k *kit.Result, app string, sizes map[string]int64) (float64, error) {
 	start := time.Now()
+	client, err := connect(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer client.Close()
 	p, err := pipeline.New(ctx, client, pipeline.Options{
 		BuilderBase: client.Container().Import(client.Host().File(k.Builder)),
 		RuntimeBase: client.Container().Import(client.Host().File(k.Runtime)),

@@ -24,8 +24,9 @@ type podmanWay struct {
 	dockerfiles map[string]string // variant -> Dockerfile path
 }
 
-// podmanRunFlags keep containers inside this machine's rlimits.
-var podmanRunFlags = []string{"--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096"}
+// PodmanRunFlags keep podman's containers inside the rlimits a sandbox grants (nofile
+// and nproc above them are refused).
+var PodmanRunFlags = []string{"--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096"}
 
 // Dockerfiles of way B. Single-stage is the tutorial's, its FROM and pip source set
 // to the kit's; multi-stage is the tutorial's fixed: the venv crosses to production.
@@ -127,7 +128,7 @@ func (w *podmanWay) runAndCheck(ctx context.Context, variant string) error {
 		return err
 	}
 	name := fmt.Sprintf("multistage-bench-%s-%d", variant, time.Now().UnixNano())
-	args := append([]string{"run", "-d", "--name", name, "-p", fmt.Sprintf("127.0.0.1:%d:5000", port)}, podmanRunFlags...)
+	args := append([]string{"run", "-d", "--name", name, "-p", fmt.Sprintf("127.0.0.1:%d:5000", port)}, PodmanRunFlags...)
 	if out, err := exec.CommandContext(ctx, "podman", append(args, tag(variant))...).CombinedOutput(); err != nil {
 		return fmt.Errorf("podman run %s: %v: %s", variant, err, out)
 	}
