@@ -70,7 +70,11 @@ func (p *Pipeline) probe(ctx context.Context, image *dagger.Container) (CheckRes
 	ctx, cancel := context.WithTimeout(ctx, timeout+15*time.Second)
 	defer cancel()
 
+	// A service of this check's own: the engine shares a service among clients that
+	// start the same one, and another client's stop would end it under this probe.
+	nonce := strconv.FormatInt(time.Now().UnixNano(), 10)
 	service := image.
+		WithEnvVariable("MULTISTAGE_CHECK_ID", nonce).
 		WithExposedPort(p.opts.Port, dagger.ContainerWithExposedPortOpts{ExperimentalSkipHealthcheck: true}).
 		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
 	// Stopping takes the engine about a second: do it beside the caller's next steps.
@@ -80,7 +84,7 @@ func (p *Pipeline) probe(ctx context.Context, image *dagger.Container) (CheckRes
 	out, err := p.runtimeBase().
 		WithServiceBinding("app", service).
 		// A new value each run: the engine must not answer from its cache.
-		WithEnvVariable("MULTISTAGE_CHECK_AT", strconv.FormatInt(time.Now().UnixNano(), 10)).
+		WithEnvVariable("MULTISTAGE_CHECK_AT", nonce).
 		WithExec([]string{"python", "-c", probeScript, url, p.opts.ExpectedBody, strconv.FormatFloat(timeout.Seconds(), 'f', 3, 64)}).
 		Stdout(ctx)
 	if err != nil {
