@@ -65,6 +65,10 @@ func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, e
 	if err := copyDir(opts.App, app); err != nil {
 		return nil, Sizes{}, err
 	}
+	// Measurements are kept by image digest; the benchmark keeps its own, emptied
+	// with the engine's cache for a cold run.
+	measurements := filepath.Join(work, "measurements")
+	os.Setenv("MULTISTAGE_MEASURE_CACHE", measurements)
 	podman, err := newPodman(ctx, opts.Kit, work)
 	if err != nil {
 		return nil, Sizes{}, err
@@ -81,6 +85,7 @@ func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, e
 					if err := coldStart(ctx, connect, podman, way); err != nil {
 						return nil, sizes, err
 					}
+					os.RemoveAll(measurements)
 				case Edit:
 					edits++
 					if err := editApp(app, edits); err != nil {
