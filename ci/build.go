@@ -19,6 +19,10 @@ type BuildCmd struct {
 
 // Run builds the image and, with --export, writes its tarball.
 func (c *BuildCmd) Run(ctx context.Context) error {
+	if c.Export != "" {
+		// After withPipeline has closed the client: an interrupted export's files go too.
+		defer pipeline.RemoveTemporaryFiles(c.Export)
+	}
 	return withPipeline(ctx, c.AppFlags, func(_ *dagger.Client, p *pipeline.Pipeline) error {
 		image, err := p.Build(ctx, c.Variant)
 		if err != nil {

@@ -35,6 +35,10 @@ func (c *CompareCmd) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Export != "" {
+		// After withPipeline has closed the client: an interrupted export's files go too.
+		defer pipeline.RemoveTemporaryFiles(c.Export)
+	}
 	return withPipeline(ctx, c.AppFlags, func(_ *dagger.Client, p *pipeline.Pipeline) error {
 		report, built := p.Compare(ctx)
 		report.ApplyBudgets(budgets)

@@ -133,3 +133,15 @@ func writeAtomically(path string, write func(tmp string) error) error {
 	}
 	return nil
 }
+
+// RemoveTemporaryFiles removes what an interrupted export left in dir: the engine's
+// tarballs and the partial files, by the names this package gives them. Call it once
+// the Dagger client is closed: until then the engine's session may still be writing.
+func RemoveTemporaryFiles(dir string) {
+	for _, pattern := range []string{".*.engine-*", ".*.partial-*"} {
+		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, m := range matches {
+			os.Remove(m)
+		}
+	}
+}
