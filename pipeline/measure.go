@@ -88,11 +88,11 @@ func measure(ctx context.Context, image *dagger.Container, compressed *dagger.Fi
 	if _, err := compressed.Export(ctx, path); err != nil {
 		return m, fmt.Errorf("exporting the image tarball: %w", err)
 	}
-	if m.Layers, err = ReadLayers(path); err != nil {
-		return m, err
-	}
 	img, err := tarball.ImageFromPath(path, nil)
 	if err != nil {
+		return m, fmt.Errorf("reading image tarball %s: %w", path, err)
+	}
+	if m.Layers, err = layersOf(img); err != nil {
 		return m, err
 	}
 	if m.Contents, err = InspectImage(img); err != nil {
@@ -108,15 +108,19 @@ func ReadLayers(path string) ([]Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading image tarball %s: %w", path, err)
 	}
+	return layersOf(image)
+}
+
+func layersOf(image v1.Image) ([]Layer, error) {
 	layers, err := image.Layers()
 	if err != nil {
-		return nil, fmt.Errorf("reading layers of %s: %w", path, err)
+		return nil, fmt.Errorf("reading the image's layers: %w", err)
 	}
 	out := make([]Layer, 0, len(layers))
 	for _, layer := range layers {
 		measured, err := measureLayer(layer)
 		if err != nil {
-			return nil, fmt.Errorf("reading a layer of %s: %w", path, err)
+			return nil, fmt.Errorf("reading a layer: %w", err)
 		}
 		out = append(out, measured)
 	}
