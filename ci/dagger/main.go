@@ -333,10 +333,6 @@ func (m *Multistage) Export(
 			if err != nil {
 				return err
 			}
-			// MkdirTemp makes it private; the exported directory is for everyone to read.
-			if err := os.Chmod(dir, 0o755); err != nil {
-				return err
-			}
 			if _, err := pipeline.WriteExport(ctx, report, built, dir, false); err != nil {
 				return err
 			}
