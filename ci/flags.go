@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -135,7 +134,7 @@ func connect(ctx context.Context) (*dagger.Client, error) {
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("no reachable Dagger engine (%s): %s", cleanError(r.err), engineHint)
+			return nil, fmt.Errorf("no reachable Dagger engine (%s): %s", pipeline.DescribeError(r.err), engineHint)
 		}
 		return r.client, nil
 	case <-time.After(limit):
@@ -146,19 +145,3 @@ func connect(ctx context.Context) (*dagger.Client, error) {
 }
 
 const engineHint = "run under `dagger run` with the Dagger CLI v0.21.8 and a container runtime, or set _EXPERIMENTAL_DAGGER_RUNNER_HOST"
-
-var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[a-zA-Z]`)
-
-// cleanError is an error's first line without terminal colours.
-func cleanError(err error) string {
-	return strings.TrimSpace(firstLine(ansi.ReplaceAllString(err.Error(), "")))
-}
-
-func firstLine(s string) string {
-	for i, c := range s {
-		if c == '\n' {
-			return s[:i]
-		}
-	}
-	return s
-}

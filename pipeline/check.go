@@ -152,11 +152,15 @@ func imageCommand(ctx context.Context, image *dagger.Container) ([]string, error
 	return command, nil
 }
 
-var traceparent = regexp.MustCompile(`\s*\[traceparent:[^\]]*\]`)
+var (
+	traceparent = regexp.MustCompile(`\s*\[traceparent:[^\]]*\]`)
+	ansiColour  = regexp.MustCompile(`\x1b\[[0-9;]*[a-zA-Z]`)
+)
 
-// cleanEngineError keeps the first line of an engine error, without its trace id.
+// cleanEngineError keeps the first line of an engine error, without its trace id or
+// terminal colours (the Dagger CLI's progress can end up in a connection error).
 func cleanEngineError(err error) string {
-	return traceparent.ReplaceAllString(firstLine(err.Error()), "")
+	return traceparent.ReplaceAllString(firstLine(ansiColour.ReplaceAllString(err.Error(), "")), "")
 }
 
 func roundSeconds(d time.Duration) float64 {

@@ -39,8 +39,9 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 	each(func(i int) {
 		image, err := p.buildSynced(ctx, variants[i])
 		if err != nil {
-			report.Images[i].Error = DescribeError(err)
-			report.Images[i].Check = CheckResult{Error: "not built: " + DescribeError(err)}
+			why := DescribeError(err)
+			report.Images[i].Error = why
+			report.Images[i].Check = CheckResult{Error: "not built: " + why}
 			return
 		}
 		built[i].Image = image
