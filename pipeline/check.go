@@ -75,17 +75,20 @@ func (p *Pipeline) probe(ctx context.Context, image *dagger.Container) (CheckRes
 	nonce := strconv.FormatInt(time.Now().UnixNano(), 10)
 	service := image.
 		WithEnvVariable("MULTISTAGE_CHECK_ID", nonce).
+		// Dagger would hold the probe back until the image's own HEALTHCHECK passes,
+		// which retries at its interval; the probe is the readiness check here.
+		WithoutDockerHealthcheck().
 		WithExposedPort(p.opts.Port, dagger.ContainerWithExposedPortOpts{ExperimentalSkipHealthcheck: true}).
 		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
 	// Stopping takes the engine about a second: do it beside the caller's next steps.
 	defer func() { go stopService(service) }()
 
-	url := fmt.Sprintf("http://app:%d/", p.opts.Port)
 	out, err := p.runtimeBase().
 		WithServiceBinding("app", service).
 		// A new value each run: the engine must not answer from its cache.
 		WithEnvVariable("MULTISTAGE_CHECK_AT", nonce).
-		WithExec([]string{"python", "-c", probeScript, url, p.opts.ExpectedBody, strconv.FormatFloat(timeout.Seconds(), 'f', 3, 64)}).
+		// -I -S: no environment, no site packages; the probe needs neither.
+		WithExec([]string{"python", "-I", "-S", "-c", probeScript, "app", strconv.Itoa(p.opts.Port), "/", p.opts.ExpectedBody, strconv.FormatFloat(timeout.Seconds(), 'f', 3, 64)}).
 		Stdout(ctx)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
