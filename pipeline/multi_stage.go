@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,6 +19,12 @@ const (
 	AppUser = "app"
 	AppUID  = 10001
 )
+
+// PrecompileScript writes, at build time, the bytecode of what the installed
+// requirements import (precompile.py says why).
+//
+//go:embed precompile.py
+var PrecompileScript string
 
 // Builder is the multi-stage recipe's first stage: the requirements installed into a
 // virtual environment at /opt/venv, with a pip cache volume so that rebuilds reuse
@@ -54,6 +61,8 @@ func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
 		WithExec([]string{"useradd", "--system", "--uid", uid, "--gid", uid, "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", AppUser}).
 		// The handoff: only the virtual environment crosses from the builder.
 		WithDirectory(venvPath, builder.Directory(venvPath)).
+		// Before the app, so that an app edit reuses this layer.
+		WithExec([]string{venvPath + "/bin/python", "-c", PrecompileScript}).
 		// The app stays owned by root, so the user that runs it cannot change it.
 		WithDirectory(appPath, p.opts.App).
 		With(p.runsAsProduction(path)).
