@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
 // Contents is what an image carries, read from the image itself.
@@ -53,17 +52,24 @@ var (
 
 // InspectImage reads the final filesystem and the layers of image.
 func InspectImage(image v1.Image) (Contents, error) {
-	var c Contents
 	cfg, err := image.ConfigFile()
 	if err != nil {
-		return c, err
+		return Contents{}, err
 	}
-	c.User, c.RunsAsRoot = imageUser(cfg.Config.User)
-	if err := c.readFilesystem(mutate.Extract(image)); err != nil {
-		return c, err
+	_, listings, err := listLayers(image)
+	if err != nil {
+		return Contents{}, err
 	}
-	c.WasteBytes, err = wastedBytes(image)
-	return c, err
+	return inspectListings(cfg.Config.User, listings), nil
+}
+
+// inspectListings reports the contents of the image these layers make.
+func inspectListings(user string, listings []layerListing) Contents {
+	var c Contents
+	c.User, c.RunsAsRoot = imageUser(user)
+	c.readFilesystem(flatten(listings))
+	c.WasteBytes = wastedBytes(listings)
+	return c
 }
 
 // imageUser names the user and says whether it is root.
@@ -75,26 +81,22 @@ func imageUser(user string) (string, bool) {
 	return user, name == "0" || name == "root"
 }
 
-// readFilesystem walks the flattened filesystem (whiteouts applied).
-func (c *Contents) readFilesystem(flat io.ReadCloser) error {
-	defer flat.Close()
+// readFilesystem reads the final filesystem (whiteouts applied).
+func (c *Contents) readFilesystem(files []layerFile) {
 	dirs := map[string]int64{}
-	err := eachTarEntry(flat, func(h *tar.Header, name string) {
-		dir, base := path.Split(name)
+	for _, f := range files {
+		dir, base := path.Split(f.Name)
 		dir = strings.TrimSuffix(dir, "/")
-		if h.Typeflag == tar.TypeReg || h.Typeflag == tar.TypeSymlink || h.Typeflag == tar.TypeLink {
-			c.classify(dir, base, name)
+		if f.Type == tar.TypeReg || f.Type == tar.TypeSymlink || f.Type == tar.TypeLink {
+			c.classify(dir, base, f.Name)
 		}
-		if h.Typeflag == tar.TypeReg {
+		if f.Type == tar.TypeReg {
 			c.FileCount++
-			dirs[twoLevels(dir)] += h.Size
-			if h.Mode&0o6000 != 0 {
-				c.SetuidFiles = append(c.SetuidFiles, "/"+name)
+			dirs[twoLevels(dir)] += f.Size
+			if f.Mode&0o6000 != 0 {
+				c.SetuidFiles = append(c.SetuidFiles, "/"+f.Name)
 			}
 		}
-	})
-	if err != nil {
-		return err
 	}
 	c.LargestDirs = largest(dirs, largestDirCount)
 	for _, list := range []*[]string{&c.Shell, &c.Pip, &c.Compiler, &c.PackageManager, &c.SetuidFiles} {
@@ -103,7 +105,51 @@ func (c *Contents) readFilesystem(flat io.ReadCloser) error {
 		}
 		sort.Strings(*list)
 	}
-	return nil
+}
+
+// flatten applies the layers from the top down, as a container runtime unpacks them:
+// the highest layer's entry for a path wins; a whiteout (.wh.NAME) removes NAME and
+// what is below it from the lower layers, an opaque marker (.wh..wh..opq) everything
+// below its directory, and a file or link hides the lower layers' entries below its path.
+func flatten(listings []layerListing) []layerFile {
+	decided := map[string]bool{} // path -> whether lower layers' entries below it are hidden
+	var files []layerFile
+	for i := len(listings) - 1; i >= 0; i-- {
+		var hiddenHere []string
+		for _, f := range listings[i].Files {
+			if hiddenBelow(decided, f.Name) {
+				continue
+			}
+			dir, base := path.Split(f.Name)
+			switch {
+			case base == ".wh..wh..opq":
+				hiddenHere = append(hiddenHere, strings.TrimSuffix(dir, "/"))
+			case strings.HasPrefix(base, ".wh."):
+				hiddenHere = append(hiddenHere, dir+strings.TrimPrefix(base, ".wh."))
+			default:
+				if _, seen := decided[f.Name]; seen {
+					continue
+				}
+				decided[f.Name] = f.Type != tar.TypeDir
+				files = append(files, f)
+			}
+		}
+		// A layer's whiteouts hide the layers below it, not its own entries.
+		for _, name := range hiddenHere {
+			decided[name] = true
+		}
+	}
+	return files
+}
+
+// hiddenBelow says whether an upper layer hid name or one of its parents.
+func hiddenBelow(decided map[string]bool, name string) bool {
+	for dir := path.Dir(name); dir != "." && dir != "/"; dir = path.Dir(dir) {
+		if decided[dir] {
+			return true
+		}
+	}
+	return false
 }
 
 // classify notes a file that is a shell, pip, a compiler or a package manager.
@@ -125,39 +171,27 @@ func (c *Contents) classify(dir, base, name string) {
 
 // wastedBytes adds up the bytes of lower-layer files that a later layer deletes
 // (whiteout, opaque directory) or replaces.
-func wastedBytes(image v1.Image) (int64, error) {
-	layers, err := image.Layers()
-	if err != nil {
-		return 0, err
-	}
+func wastedBytes(listings []layerListing) int64 {
 	sizes := map[string]int64{} // path -> size of the file as the layers so far leave it
 	var waste int64
-	for _, layer := range layers {
-		content, err := layer.Uncompressed()
-		if err != nil {
-			return 0, err
-		}
-		err = eachTarEntry(content, func(h *tar.Header, name string) {
-			dir, base := path.Split(name)
+	for _, listing := range listings {
+		for _, f := range listing.Files {
+			dir, base := path.Split(f.Name)
 			switch {
 			case base == ".wh..wh..opq":
 				waste += removeBelow(sizes, strings.TrimSuffix(dir, "/"))
 			case strings.HasPrefix(base, ".wh."):
 				waste += removeBelow(sizes, dir+strings.TrimPrefix(base, ".wh."))
 			default:
-				waste += sizes[name] // an overwritten file's earlier bytes
-				sizes[name] = 0
-				if h.Typeflag == tar.TypeReg {
-					sizes[name] = h.Size
+				waste += sizes[f.Name] // an overwritten file's earlier bytes
+				sizes[f.Name] = 0
+				if f.Type == tar.TypeReg {
+					sizes[f.Name] = f.Size
 				}
 			}
-		})
-		content.Close()
-		if err != nil {
-			return 0, err
 		}
 	}
-	return waste, nil
+	return waste
 }
 
 // eachTarEntry calls fn for every entry of a tar stream, with its path made relative to /.

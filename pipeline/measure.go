@@ -3,19 +3,17 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"dagger.io/dagger"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
-// Sizes of one image, both measured by the engine from a tarball of the image.
+// Sizes of one image, measured from the image tarball the engine makes.
 type Sizes struct {
-	// UncompressedBytes is the image tarball with uncompressed layers: what the
-	// layers take once unpacked, as `podman images` and `docker images` count it.
+	// UncompressedBytes adds up the layers' unpacked tar streams: what the image
+	// takes once unpacked, as `podman images` and `docker images` count it.
 	UncompressedBytes int64 `json:"uncompressedBytes"`
 	// CompressedBytes is the tarball with gzip layers: what a registry stores and a pull downloads.
 	CompressedBytes int64 `json:"compressedBytes"`
@@ -44,106 +42,80 @@ type Measurement struct {
 	Contents Contents
 }
 
-// Measure sizes image both ways and reads its layers and contents back with
-// go-containerregistry.
+// Measure sizes image and reads its layers and contents back with
+// go-containerregistry, from the tarball the engine makes of it. What was measured
+// before is kept by content digest: a warm run reads nothing, and after an app edit
+// only the new layers are read.
 func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measurement, error) {
-	compressed := ImageTarball(image)
-	// The same bytes measure the same: a warm run finds them by the tarball's digest.
-	digest, err := compressed.Digest(ctx, dagger.FileDigestOpts{ExcludeMetadata: true})
-	if err == nil {
-		if m, ok := loadMeasurement(digest); ok {
-			return m, nil
-		}
+	file := ImageTarball(image)
+	digest, err := file.Digest(ctx, dagger.FileDigestOpts{ExcludeMetadata: true})
+	if err != nil {
+		return Measurement{}, fmt.Errorf("making the image tarball: %w", err)
 	}
-	m, err := measure(ctx, image, compressed)
-	if err == nil && digest != "" {
+	if m, ok := loadMeasurement(digest); ok {
+		return m, nil
+	}
+	m, err := measureTarball(ctx, file)
+	if err == nil {
 		saveMeasurement(digest, m)
 	}
 	return m, err
 }
 
-// measure sizes the image both ways and reads its tarball back.
-func measure(ctx context.Context, image *dagger.Container, compressed *dagger.File) (Measurement, error) {
-	uncompressed := image.AsTarball(dagger.ContainerAsTarballOpts{
-		ForcedCompression: dagger.ImageLayerCompressionUncompressed,
-		MediaTypes:        dagger.ImageMediaTypesDockerMediaTypes,
-	})
-	var m Measurement
-	n, err := uncompressed.Size(ctx)
-	if err != nil {
-		return m, fmt.Errorf("measuring the uncompressed image: %w", err)
-	}
-	m.Sizes.UncompressedBytes = int64(n)
-	if n, err = compressed.Size(ctx); err != nil {
-		return m, fmt.Errorf("measuring the compressed image: %w", err)
-	}
-	m.Sizes.CompressedBytes = int64(n)
-
+// measureTarball exports the image tarball and reads it.
+func measureTarball(ctx context.Context, file *dagger.File) (Measurement, error) {
 	dir, err := os.MkdirTemp("", "multistage-measure-")
 	if err != nil {
-		return m, err
+		return Measurement{}, err
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "image.tar")
-	if _, err := compressed.Export(ctx, path); err != nil {
-		return m, fmt.Errorf("exporting the image tarball: %w", err)
+	if _, err := file.Export(ctx, path); err != nil {
+		return Measurement{}, fmt.Errorf("exporting the image tarball: %w", err)
 	}
-	img, err := tarball.ImageFromPath(path, nil)
+	info, err := os.Stat(path)
+	if err != nil {
+		return Measurement{}, err
+	}
+	m, err := readTarball(path)
+	m.Sizes.CompressedBytes = info.Size()
+	return m, err
+}
+
+// readTarball reads the layers and contents of a docker-format image tarball.
+func readTarball(path string) (Measurement, error) {
+	var m Measurement
+	image, err := tarball.ImageFromPath(path, nil)
 	if err != nil {
 		return m, fmt.Errorf("reading image tarball %s: %w", path, err)
 	}
-	if m.Layers, err = layersOf(img); err != nil {
+	cfg, err := image.ConfigFile()
+	if err != nil {
+		return m, fmt.Errorf("reading the image's config: %w", err)
+	}
+	layers, listings, err := listLayers(image)
+	if err != nil {
 		return m, err
 	}
-	if m.Contents, err = InspectImage(img); err != nil {
-		return m, fmt.Errorf("reading the image's contents: %w", err)
+	for i, layer := range layers {
+		digest, err := layer.Digest()
+		if err != nil {
+			return m, err
+		}
+		compressed, err := layer.Size()
+		if err != nil {
+			return m, err
+		}
+		m.Layers = append(m.Layers, Layer{Digest: digest.String(), CompressedBytes: compressed, UncompressedBytes: listings[i].UncompressedBytes})
+		m.Sizes.UncompressedBytes += listings[i].UncompressedBytes
 	}
+	m.Contents = inspectListings(cfg.Config.User, listings)
 	return m, nil
 }
 
 // ReadLayers lists the layers of a docker-format image tarball, with their
 // compressed size (from the manifest) and uncompressed size (counted by reading).
 func ReadLayers(path string) ([]Layer, error) {
-	image, err := tarball.ImageFromPath(path, nil)
-	if err != nil {
-		return nil, fmt.Errorf("reading image tarball %s: %w", path, err)
-	}
-	return layersOf(image)
-}
-
-func layersOf(image v1.Image) ([]Layer, error) {
-	layers, err := image.Layers()
-	if err != nil {
-		return nil, fmt.Errorf("reading the image's layers: %w", err)
-	}
-	out := make([]Layer, 0, len(layers))
-	for _, layer := range layers {
-		measured, err := measureLayer(layer)
-		if err != nil {
-			return nil, fmt.Errorf("reading a layer: %w", err)
-		}
-		out = append(out, measured)
-	}
-	return out, nil
-}
-
-func measureLayer(layer v1.Layer) (Layer, error) {
-	digest, err := layer.Digest()
-	if err != nil {
-		return Layer{}, err
-	}
-	size, err := layer.Size()
-	if err != nil {
-		return Layer{}, err
-	}
-	content, err := layer.Uncompressed()
-	if err != nil {
-		return Layer{}, err
-	}
-	defer content.Close()
-	unpacked, err := io.Copy(io.Discard, content)
-	if err != nil {
-		return Layer{}, err
-	}
-	return Layer{Digest: digest.String(), CompressedBytes: size, UncompressedBytes: unpacked}, nil
+	m, err := readTarball(path)
+	return m.Layers, err
 }

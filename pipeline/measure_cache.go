@@ -5,10 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
-// measureCacheDir keeps measurements by the content digest of an image's tarball:
-// $MULTISTAGE_MEASURE_CACHE, else the user's cache directory ("" when there is none).
+// Measurements are kept on disk by content digest: an image's by the digest of its
+// tarball, a layer's listing by its diff ID. The same bytes measure the same, so a
+// warm run reads them back, and after an app edit only the new layers are read.
+
+// measureCacheDir is $MULTISTAGE_MEASURE_CACHE, else the user's cache directory
+// ("" when there is none).
 func measureCacheDir() string {
 	if dir := os.Getenv("MULTISTAGE_MEASURE_CACHE"); dir != "" {
 		return dir
@@ -22,42 +27,62 @@ func measureCacheDir() string {
 
 // measureVersion changes whenever what Measure reads changes, so that measurements
 // kept by an older version are not taken for new ones.
-const measureVersion = "v1"
+const measureVersion = "v2"
 
-func measurementPath(digest string) string {
+// Kinds of kept measurements.
+const (
+	keptImages = "images"
+	keptLayers = "layers"
+)
+
+func keptPath(kind, digest string) string {
 	dir := measureCacheDir()
 	if dir == "" || digest == "" {
 		return ""
 	}
-	return filepath.Join(dir, measureVersion, strings.NewReplacer(":", "-", "/", "-").Replace(digest)+".json")
+	return filepath.Join(dir, measureVersion, kind, strings.NewReplacer(":", "-", "/", "-").Replace(digest)+".json")
 }
 
-// loadMeasurement returns the measurement of the tarball with this digest, if kept.
-func loadMeasurement(digest string) (Measurement, bool) {
-	path := measurementPath(digest)
+// loadKept reads the measurement kept for digest into v, if there is one.
+func loadKept(kind, digest string, v any) bool {
+	path := keptPath(kind, digest)
 	if path == "" {
-		return Measurement{}, false
+		return false
 	}
 	data, err := os.ReadFile(path)
-	if err != nil {
-		return Measurement{}, false
+	return err == nil && json.Unmarshal(data, v) == nil
+}
+
+// keep writes a measurement; a cache that cannot be written is only slower.
+func keep(kind, digest string, v any) {
+	path := keptPath(kind, digest)
+	if path == "" || os.MkdirAll(filepath.Dir(path), 0o755) != nil {
+		return
 	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	_ = writeAtomically(path, func(tmp string) error { return os.WriteFile(tmp, data, 0o644) })
+}
+
+// loadMeasurement returns the measurement of the image tarball with this digest, if kept.
+func loadMeasurement(digest string) (Measurement, bool) {
 	var m Measurement
-	if json.Unmarshal(data, &m) != nil || m.Sizes.UncompressedBytes == 0 {
+	if !loadKept(keptImages, digest, &m) || m.Sizes.UncompressedBytes == 0 {
 		return Measurement{}, false
 	}
 	return m, true
 }
 
-// saveMeasurement keeps a measurement; a cache that cannot be written is only slower.
-func saveMeasurement(digest string, m Measurement) {
-	path := measurementPath(digest)
-	if path == "" || os.MkdirAll(filepath.Dir(path), 0o755) != nil {
-		return
-	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return
-	}
-	_ = writeAtomically(path, func(tmp string) error { return os.WriteFile(tmp, data, 0o644) })
+func saveMeasurement(digest string, m Measurement) { keep(keptImages, digest, m) }
+
+// digestLocks lets one goroutine read a layer that several images share (the base)
+// while the others wait for its listing.
+var digestLocks sync.Map
+
+func lockDigest(digest string) (unlock func()) {
+	mu, _ := digestLocks.LoadOrStore(digest, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	return mu.(*sync.Mutex).Unlock
 }

@@ -1,0 +1,97 @@
+package pipeline
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// layerFile is one entry of a layer's tar stream: what the contents report needs.
+type layerFile struct {
+	Name string `json:"n"` // relative to /
+	Type byte   `json:"t"` // tar type flag
+	Size int64  `json:"s,omitempty"`
+	Mode int64  `json:"m,omitempty"`
+}
+
+// layerListing is what one layer holds, read once per diff ID and then kept.
+type layerListing struct {
+	// UncompressedBytes is the length of the layer's tar stream.
+	UncompressedBytes int64       `json:"uncompressedBytes"`
+	Files             []layerFile `json:"files"`
+}
+
+// listLayer reads a layer's tar stream, or returns what was read from the same
+// content before (same diff ID, the digest of the uncompressed stream).
+func listLayer(layer v1.Layer, diffID v1.Hash) (layerListing, error) {
+	key := diffID.String()
+	defer lockDigest(key)()
+	var listing layerListing
+	if loadKept(keptLayers, key, &listing) && listing.UncompressedBytes > 0 {
+		return listing, nil
+	}
+	listing, err := readLayer(layer)
+	if err != nil {
+		return layerListing{}, err
+	}
+	keep(keptLayers, key, listing)
+	return listing, nil
+}
+
+func readLayer(layer v1.Layer) (layerListing, error) {
+	content, err := layer.Uncompressed()
+	if err != nil {
+		return layerListing{}, err
+	}
+	defer content.Close()
+	counted := &countingReader{r: content}
+	listing := layerListing{Files: []layerFile{}}
+	err = eachTarEntry(counted, func(h *tar.Header, name string) {
+		listing.Files = append(listing.Files, layerFile{Name: name, Type: h.Typeflag, Size: h.Size, Mode: h.Mode})
+	})
+	if err != nil {
+		return layerListing{}, fmt.Errorf("reading a layer: %w", err)
+	}
+	// The tar reader stops at the end-of-archive marker; the padding after it counts too.
+	if _, err := io.Copy(io.Discard, counted); err != nil {
+		return layerListing{}, err
+	}
+	listing.UncompressedBytes = counted.n
+	return listing, nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// listLayers lists every layer of image, in order. The diff IDs come from the
+// image's config: asking a compressed layer for its own would unpack it.
+func listLayers(image v1.Image) ([]v1.Layer, []layerListing, error) {
+	layers, err := image.Layers()
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the image's layers: %w", err)
+	}
+	cfg, err := image.ConfigFile()
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the image's config: %w", err)
+	}
+	if len(cfg.RootFS.DiffIDs) != len(layers) {
+		return nil, nil, fmt.Errorf("the image has %d layers and %d diff IDs", len(layers), len(cfg.RootFS.DiffIDs))
+	}
+	listings := make([]layerListing, len(layers))
+	for i, layer := range layers {
+		if listings[i], err = listLayer(layer, cfg.RootFS.DiffIDs[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	return layers, listings, nil
+}
