@@ -15,9 +15,7 @@ type Built struct {
 }
 
 // Compare builds every variant, checks and measures each, and reports them side by
-// side. It runs in three phases, each concurrent across variants: build, check,
-// measure. The check runs alone so that its ready time is not slowed by another
-// image being compressed. A failed check does not stop the others: it is in the report.
+// side, every variant concurrently. A failed check does not stop the others: it is in the report.
 func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 	variants := p.variants()
 	report := &Report{
@@ -35,8 +33,9 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		built[i] = Built{Variant: variant}
 	}
 
-	each := func(fn func(i int)) { eachIndex(len(variants), fn) }
-	each(func(i int) {
+	// Each variant goes on as soon as it is built. Checking and measuring read
+	// different things (a running service, a tarball), so they run side by side.
+	eachIndex(len(variants), func(i int) {
 		image, err := p.buildSynced(ctx, variants[i])
 		if err != nil {
 			why := DescribeError(err)
@@ -45,17 +44,14 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 			return
 		}
 		built[i].Image = image
-	})
-	each(func(i int) {
-		if built[i].Image != nil {
-			report.Images[i].Check = p.Check(ctx, built[i].Image)
-		}
-	})
-	each(func(i int) {
-		if built[i].Image == nil {
-			return
-		}
-		m, err := p.Measure(ctx, built[i].Image)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			report.Images[i].Check = p.Check(ctx, image)
+		}()
+		m, err := p.Measure(ctx, image)
+		wg.Wait()
 		if err != nil {
 			report.Images[i].Error = cleanEngineError(err)
 			return
