@@ -73,6 +73,13 @@ func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, e
 	if err != nil {
 		return nil, Sizes{}, err
 	}
+	// Podman keeps its loaded bases through a prune; so does the engine while a
+	// session holds them.
+	holder, err := holdBases(ctx, connect, opts.Kit)
+	if err != nil {
+		return nil, Sizes{}, err
+	}
+	defer holder.Close()
 	sizes := Sizes{Pipeline: map[string]int64{}, Podman: map[string]int64{}}
 	var results []Result
 	edits := 0
@@ -114,8 +121,27 @@ func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, e
 	return results, sizes, nil
 }
 
-// coldStart empties the cache of one way. Podman keeps its loaded bases; the engine's
-// prune drops the imported ones too, so a cold pipeline run imports them again.
+// holdBases imports the kit's bases in a session that stays open for the whole
+// benchmark, so that a cache prune leaves them (and nothing else) in the engine,
+// as podman keeps its loaded bases. It also makes their gzip layers, which a base
+// pulled from a registry comes with.
+func holdBases(ctx context.Context, connect Connect, k *kit.Result) (*dagger.Client, error) {
+	client, err := connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, base := range []string{k.Builder, k.Runtime} {
+		image := client.Container().Import(client.Host().File(base))
+		if _, err := pipeline.ImageTarball(image).Digest(ctx); err != nil {
+			client.Close()
+			return nil, fmt.Errorf("loading base %s: %w", base, err)
+		}
+	}
+	return client, nil
+}
+
+// coldStart empties the cache of one way. Both keep their bases: podman its loaded
+// images, the engine what the holding session holds.
 func coldStart(ctx context.Context, connect Connect, podman *podmanWay, way string) error {
 	if way == "podman" {
 		return podman.prune(ctx)

@@ -21,6 +21,7 @@ import (
 // podmanWay is way B: the same recipes as Dockerfiles, built and run by podman.
 type podmanWay struct {
 	wheels      string
+	scripts     string            // the pipeline's build-time scripts, mounted at /bench
 	dockerfiles map[string]string // variant -> Dockerfile path
 }
 
@@ -29,7 +30,8 @@ type podmanWay struct {
 var PodmanRunFlags = []string{"--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096"}
 
 // Dockerfiles of way B. Single-stage is the tutorial's, its FROM and pip source set
-// to the kit's; multi-stage is the tutorial's fixed: the venv crosses to production.
+// to the kit's; multi-stage is the tutorial's fixed, step for step as the pipeline
+// builds it: the venv crosses to production, then the bytecode is written.
 const singleStageDockerfile = `FROM %[2]s
 WORKDIR /app
 COPY requirements.txt .
@@ -48,6 +50,7 @@ RUN python -m pip --python /opt/venv/bin/python install --no-index --find-links 
 FROM %[2]s
 RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent app
 COPY --from=builder /opt/venv /opt/venv
+RUN /opt/venv/bin/python /bench/precompile.py
 COPY . /app
 WORKDIR /app
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
@@ -68,7 +71,14 @@ func newPodman(ctx context.Context, k *kit.Result, work string) (*podmanWay, err
 	if err != nil {
 		return nil, err
 	}
-	way := &podmanWay{wheels: k.Wheels, dockerfiles: map[string]string{}}
+	scripts := filepath.Join(work, "scripts")
+	if err := os.MkdirAll(scripts, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(scripts, "precompile.py"), []byte(pipeline.PrecompileScript), 0o644); err != nil {
+		return nil, err
+	}
+	way := &podmanWay{wheels: k.Wheels, scripts: scripts, dockerfiles: map[string]string{}}
 	for variant, text := range map[string]string{pipeline.VariantSingleStage: singleStageDockerfile, pipeline.VariantMultiStage: multiStageDockerfile} {
 		path := filepath.Join(work, "Dockerfile."+variant)
 		if err := os.WriteFile(path, []byte(fmt.Sprintf(text, builder, runtime)), 0o644); err != nil {
@@ -100,7 +110,7 @@ func tag(variant string) string { return "localhost/multistage-bench-" + variant
 func (w *podmanWay) time(ctx context.Context, app string, sizes map[string]int64) (float64, error) {
 	start := time.Now()
 	err := bothVariants(func(variant string) error {
-		out, err := exec.CommandContext(ctx, "podman", "build", "--network", "none", "-v", w.wheels+":/wheels:ro",
+		out, err := exec.CommandContext(ctx, "podman", "build", "--network", "none", "-v", w.wheels+":/wheels:ro", "-v", w.scripts+":/bench:ro",
 			"-f", w.dockerfiles[variant], "-t", tag(variant), app).CombinedOutput()
 		if err != nil {
 			return fmt.Errorf("podman build %s: %v: %s", variant, err, lastLine(string(out)))
