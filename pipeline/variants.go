@@ -35,7 +35,7 @@ var Variants = []Variant{
 	},
 	{
 		Name:           VariantMultiStage,
-		Description:    "builder installs into a venv; production gets the venv and the app, runs as non-root",
+		Description:    "builder installs into a venv; production gets the venv, the bytecode it imports and the app, runs as non-root",
 		ExpectedToPass: true,
 		Build:          func(ctx context.Context, p *Pipeline) (*dagger.Container, error) { return p.Production(ctx) },
 	},
