@@ -364,3 +364,42 @@ func TestProductionImagesCannotChangeTheirApp(t *testing.T) {
 		}
 	}
 }
+
+// TestProductionStartsFromBytecode imports the app's requirements in the multi-stage
+// image as its own user, with Python's verbose import log: every module must come
+// from bytecode written at build time, none compiled from source at start. The
+// single-stage image is the control: its base ships no bytecode for what pip did not
+// import, so it compiles some.
+func TestProductionStartsFromBytecode(t *testing.T) {
+	p := kitPipeline(t, sampleApp, nil)
+	ctx := context.Background()
+	production, err := p.Production(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromSource := func(image *dagger.Container) []string {
+		t.Helper()
+		// -v logs "# code object from X.py" for a module compiled at import, and the
+		// .pyc path for one read from bytecode.
+		out, err := image.
+			WithEnvVariable("MULTISTAGE_TEST_AT", strconv.FormatInt(time.Now().UnixNano(), 10)).
+			WithExec([]string{"python", "-v", "-c", "import flask, app"}).
+			Stderr(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var compiled []string
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "# code object from ") && strings.HasSuffix(line, ".py") && !strings.HasSuffix(line, "/app.py") {
+				compiled = append(compiled, strings.TrimPrefix(line, "# code object from "))
+			}
+		}
+		return compiled
+	}
+	if compiled := fromSource(production); len(compiled) > 0 {
+		t.Errorf("multi-stage compiles %d modules at start, e.g. %v", len(compiled), compiled[:min(3, len(compiled))])
+	}
+	if compiled := fromSource(p.SingleStage()); len(compiled) == 0 {
+		t.Errorf("control: single-stage compiled nothing at start; the check above proves nothing")
+	}
+}
