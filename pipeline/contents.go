@@ -56,7 +56,7 @@ func InspectImage(image v1.Image) (Contents, error) {
 	if err != nil {
 		return Contents{}, err
 	}
-	_, listings, err := listLayers(image)
+	_, listings, err := listLayers(image, cfg)
 	if err != nil {
 		return Contents{}, err
 	}

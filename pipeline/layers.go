@@ -74,15 +74,11 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // listLayers lists every layer of image, in order. The diff IDs come from the
-// image's config: asking a compressed layer for its own would unpack it.
-func listLayers(image v1.Image) ([]v1.Layer, []layerListing, error) {
+// image's config (cfg): asking a compressed layer for its own would unpack it.
+func listLayers(image v1.Image, cfg *v1.ConfigFile) ([]v1.Layer, []layerListing, error) {
 	layers, err := image.Layers()
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the image's layers: %w", err)
-	}
-	cfg, err := image.ConfigFile()
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the image's config: %w", err)
 	}
 	if len(cfg.RootFS.DiffIDs) != len(layers) {
 		return nil, nil, fmt.Errorf("the image has %d layers and %d diff IDs", len(layers), len(cfg.RootFS.DiffIDs))

@@ -93,7 +93,7 @@ func readTarball(path string) (Measurement, error) {
 	if err != nil {
 		return m, fmt.Errorf("reading the image's config: %w", err)
 	}
-	layers, listings, err := listLayers(image)
+	layers, listings, err := listLayers(image, cfg)
 	if err != nil {
 		return m, err
 	}
@@ -114,7 +114,8 @@ func readTarball(path string) (Measurement, error) {
 }
 
 // ReadLayers lists the layers of a docker-format image tarball, with their
-// compressed size (from the manifest) and uncompressed size (counted by reading).
+// compressed size (from the manifest) and uncompressed size (counted by reading, or
+// kept from an earlier reading of the same diff ID).
 func ReadLayers(path string) ([]Layer, error) {
 	m, err := readTarball(path)
 	return m.Layers, err
