@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -13,9 +12,6 @@ import (
 
 	"dagger.io/dagger"
 )
-
-//go:embed probe.py
-var probeScript string
 
 //go:embed logs.py
 var logsScript string
@@ -38,17 +34,14 @@ type CheckResult struct {
 	Logs []string `json:"logs,omitempty"`
 }
 
-// Check starts image as a Dagger service on the configured port, requests / from a
-// probe container until it answers 200 with the expected body, and gives up at the
-// check timeout. The probe runs every time (no cached result). On failure it adds the
-// app's last log lines.
+// Check starts image as a Dagger service on the configured port, requests / through
+// a tunnel from this client until it answers 200 with the expected body, and gives
+// up at the check timeout. The request runs every time (no cached result). On
+// failure it adds the app's last log lines.
 func (p *Pipeline) Check(ctx context.Context, image *dagger.Container) CheckResult {
 	// Build first: the timeout and the ready time are about serving, not building.
 	if _, err := image.Sync(ctx); err != nil {
 		return CheckResult{Error: "the image did not build: " + DescribeError(err)}
-	}
-	if _, err := p.runtimeBase().Sync(ctx); err != nil {
-		return CheckResult{Error: "the probe's base did not load: " + cleanEngineError(err)}
 	}
 	started := time.Now()
 	result, err := p.probe(ctx, image)
@@ -63,10 +56,13 @@ func (p *Pipeline) Check(ctx context.Context, image *dagger.Container) CheckResu
 	return result
 }
 
+// probe runs image as a service and asks it through a host tunnel: the request
+// comes from outside the app's container, to its published port, as `docker run -p`
+// and curl would, without a probe container to start.
 func (p *Pipeline) probe(ctx context.Context, image *dagger.Container) (CheckResult, error) {
 	timeout := p.opts.CheckTimeout
 	// The probe gives up on its own at the timeout; the context is the backstop for
-	// a service that never becomes ready.
+	// an engine that does not answer.
 	ctx, cancel := context.WithTimeout(ctx, timeout+15*time.Second)
 	defer cancel()
 
@@ -75,41 +71,28 @@ func (p *Pipeline) probe(ctx context.Context, image *dagger.Container) (CheckRes
 	nonce := strconv.FormatInt(time.Now().UnixNano(), 10)
 	service := image.
 		WithEnvVariable("MULTISTAGE_CHECK_ID", nonce).
-		// Dagger would hold the probe back until the image's own HEALTHCHECK passes,
+		// Dagger would hold the tunnel back until the image's own HEALTHCHECK passes,
 		// which retries at its interval; the probe is the readiness check here.
 		WithoutDockerHealthcheck().
 		WithExposedPort(p.opts.Port, dagger.ContainerWithExposedPortOpts{ExperimentalSkipHealthcheck: true}).
 		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
-	// Stopping takes the engine 0.1–0.3 s here: do it beside the caller's next steps.
-	defer func() { go stopService(service) }()
-
-	out, err := p.runtimeBase().
-		WithServiceBinding("app", service).
-		// A new value each run: the engine must not answer from its cache.
-		WithEnvVariable("MULTISTAGE_CHECK_AT", nonce).
-		// -I -S: no environment, no site packages; the probe needs neither.
-		WithExec([]string{"python", "-I", "-S", "-c", probeScript, "app", strconv.Itoa(p.opts.Port), "/", p.opts.ExpectedBody, strconv.FormatFloat(timeout.Seconds(), 'f', 3, 64)}).
-		Stdout(ctx)
+	tunnel, err := p.client.Host().Tunnel(service, dagger.HostTunnelOpts{
+		Ports: []dagger.PortForward{{Backend: p.opts.Port, Protocol: dagger.NetworkProtocolTcp}},
+	}).Start(ctx)
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return CheckResult{}, fmt.Errorf("no good answer within %s: the service did not come up", timeout)
-		}
-		if strings.Contains(err.Error(), "exited") {
-			return CheckResult{}, fmt.Errorf("the app exited before answering (%s)", cleanEngineError(err))
-		}
-		return CheckResult{}, fmt.Errorf("running the probe: %s", cleanEngineError(err))
+		return CheckResult{}, fmt.Errorf("starting the app: %s", cleanEngineError(err))
 	}
-	var result CheckResult
-	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &result); err != nil {
-		return CheckResult{}, fmt.Errorf("unreadable probe answer %q: %w", out, err)
+	// Stopping takes the engine 0.1–0.2 s: do it beside the caller's next steps.
+	defer func() { go stopService(service) }()
+	endpoint, err := tunnel.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
+	if err != nil {
+		return CheckResult{}, fmt.Errorf("reaching the app's tunnel: %s", cleanEngineError(err))
 	}
-	if !result.Passed && result.Error == "" {
-		result.Error = fmt.Sprintf("answered %d %q, want 200 %q", result.Status, truncate(result.Body, 80), p.opts.ExpectedBody)
-	}
-	return result, nil
+	return pollUntilAnswered(ctx, endpoint+"/", p.opts.Port, p.opts.ExpectedBody, timeout), nil
 }
 
-// stopService stops the check's service, in its own bounded context: the caller's may be gone.
+// stopService stops the check's service, in its own bounded context: the caller's
+// may be gone. Its tunnel closes when it exits.
 func stopService(service *dagger.Service) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
