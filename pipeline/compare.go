@@ -23,7 +23,6 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		PythonVersion: p.opts.PythonVersion,
 		Port:          p.opts.Port,
 		ExpectedBody:  p.opts.ExpectedBody,
-		Bases:         p.Bases(ctx),
 		Budgets:       []BudgetResult{},
 		Images:        make([]ImageReport, len(variants)),
 	}
@@ -33,6 +32,9 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		built[i] = Built{Variant: variant}
 	}
 
+	// Naming the bases asks the engine; it waits for nothing else, so it runs beside the variants.
+	basesNamed := make(chan []BaseImage, 1)
+	go func() { basesNamed <- p.Bases(ctx) }()
 	// Each variant goes on as soon as it is built. Checking and measuring read
 	// different things (a running service, a tarball), so they run side by side.
 	eachIndex(len(variants), func(i int) {
@@ -58,6 +60,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		}
 		report.Images[i].Sizes, report.Images[i].Layers, report.Images[i].Contents = m.Sizes, m.Layers, &m.Contents
 	})
+	report.Bases = <-basesNamed
 	report.finish()
 	return report, built
 }

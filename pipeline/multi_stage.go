@@ -130,13 +130,21 @@ func parsePythonInfo(out string) (PythonInfo, error) {
 // VerifyBases refuses a builder and a runtime whose Pythons differ in minor version
 // or interpreter path, naming both.
 func (p *Pipeline) VerifyBases(ctx context.Context) error {
-	builder, err := ProbePython(ctx, p.builderBase())
-	if err != nil {
-		return fmt.Errorf("builder base: cannot run python: %w", err)
+	// Both bases answer at once: this is on the way to every multi-stage build.
+	var builder, runtime PythonInfo
+	var builderErr, runtimeErr error
+	eachIndex(2, func(i int) {
+		if i == 0 {
+			builder, builderErr = ProbePython(ctx, p.builderBase())
+		} else {
+			runtime, runtimeErr = ProbePython(ctx, p.runtimeBase())
+		}
+	})
+	if builderErr != nil {
+		return fmt.Errorf("builder base: cannot run python: %w", builderErr)
 	}
-	runtime, err := ProbePython(ctx, p.runtimeBase())
-	if err != nil {
-		return fmt.Errorf("runtime base: cannot run python: %w", err)
+	if runtimeErr != nil {
+		return fmt.Errorf("runtime base: cannot run python: %w", runtimeErr)
 	}
 	return compareBases(builder, runtime)
 }
