@@ -4,6 +4,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -101,7 +102,11 @@ func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, e
 				}
 				var seconds float64
 				if way == "pipeline" {
+					runStart := time.Now()
 					seconds, err = timePipeline(ctx, connect, opts.Kit, app, sizes.Pipeline)
+					if err == nil && situation == Cold {
+						err = checkRanCold(ctx, connect, runStart)
+					}
 				} else {
 					seconds, err = podman.time(ctx, app, sizes.Podman)
 				}
@@ -154,6 +159,45 @@ func coldStart(ctx context.Context, connect Connect, podman *podmanWay, way stri
 	return client.Engine().LocalCache().Prune(ctx)
 }
 
+// checkRanCold makes sure a cold run built from scratch: its build steps must be
+// results the engine made during the run. An engine can keep results through a
+// prune (its dagql cache held some that an earlier session persisted), and a "cold"
+// run on it would only replay them.
+func checkRanCold(ctx context.Context, connect Connect, since time.Time) error {
+	client, err := connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	// One query for every entry's fields (the typed API asks per entry).
+	var listing struct {
+		Engine struct {
+			LocalCache struct {
+				EntrySet struct {
+					Entries []struct {
+						RecordType          string
+						CreatedTimeUnixNano int64
+					}
+				}
+			}
+		}
+	}
+	err = client.Do(ctx, &dagger.Request{Query: "{ engine { localCache { entrySet { entries { recordType createdTimeUnixNano } } } } }"}, &dagger.Response{Data: &listing})
+	if err != nil {
+		return fmt.Errorf("listing the engine's cache: %w", err)
+	}
+	made := 0
+	for _, entry := range listing.Engine.LocalCache.EntrySet.Entries {
+		if entry.RecordType == "withExec" && entry.CreatedTimeUnixNano >= since.UnixNano() {
+			made++
+		}
+	}
+	if made == 0 {
+		return errors.New("the cold run ran no build step: the engine kept its results through the prune; run the benchmark on an engine whose cache a prune empties (a new engine state)")
+	}
+	return nil
+}
+
 // timePipeline runs the pipeline's compare for single-stage and multi-stage, in a
 // session of its own, from connecting to closing.
 func timePipeline(ctx context.Context, connect Connect, k *kit.Result, app string, sizes map[string]int64) (float64, error) {
@@ -166,9 +210,12 @@ func timePipeline(ctx context.Context, connect Connect, k *kit.Result, app strin
 	p, err := pipeline.New(ctx, client, pipeline.Options{
 		BuilderBase: client.Container().Import(client.Host().File(k.Builder)),
 		RuntimeBase: client.Container().Import(client.Host().File(k.Runtime)),
-		Wheels:      client.Host().Directory(k.Wheels),
-		App:         client.Host().Directory(app),
-		Variants:    []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage},
+		// Named, as the CLI names a tarball base: an imported image has no registry digest to ask for.
+		BuilderBaseName: "offline kit " + filepath.Base(k.Builder),
+		RuntimeBaseName: "offline kit " + filepath.Base(k.Runtime),
+		Wheels:          client.Host().Directory(k.Wheels),
+		App:             client.Host().Directory(app),
+		Variants:        []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage},
 	})
 	if err != nil {
 		return 0, err
