@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,10 +151,25 @@ func TestSizesAreMeasuredAndConsistent(t *testing.T) {
 			if n != img.Layers[i].UncompressedBytes {
 				t.Errorf("%s layer %d: %d bytes unpacked, report says %d", img.Variant, i, n, img.Layers[i].UncompressedBytes)
 			}
+			digest, _ := layer.Digest()
+			compressed, _ := layer.Size()
+			if digest.String() != img.Layers[i].Digest || compressed != img.Layers[i].CompressedBytes {
+				t.Errorf("%s layer %d: exported %s of %d bytes, report says %s of %d", img.Variant, i, digest, compressed, img.Layers[i].Digest, img.Layers[i].CompressedBytes)
+			}
 			unpacked += n
 		}
 		if unpacked != s.UncompressedBytes {
 			t.Errorf("%s: layers unpack to %d bytes, report says %d", img.Variant, unpacked, s.UncompressedBytes)
+		}
+		// The engine-side reading (measure.py) and go-containerregistry's, with nothing
+		// kept, find the same contents.
+		t.Setenv("MULTISTAGE_MEASURE_CACHE", t.TempDir())
+		contents, err := pipeline.InspectImage(exported)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(contents, *img.Contents) {
+			t.Errorf("%s contents differ:\nreport:                %+v\ngo-containerregistry: %+v", img.Variant, *img.Contents, contents)
 		}
 	}
 	multi := image(t, report, pipeline.VariantMultiStage)

@@ -39,3 +39,16 @@ func TestLayerListingsAreKeptByDiffID(t *testing.T) {
 		t.Fatal("another diff ID found this listing")
 	}
 }
+
+func TestKeptLayerDigestsAreListed(t *testing.T) {
+	t.Setenv("MULTISTAGE_MEASURE_CACHE", t.TempDir())
+	if got := keptDigests(keptLayers); len(got) != 0 {
+		t.Fatalf("empty cache lists %v", got)
+	}
+	keep(keptLayers, "sha256:abc", layerListing{UncompressedBytes: 1})
+	keep(keptLayers, "sha256:def", layerListing{UncompressedBytes: 2})
+	got := keptDigests(keptLayers)
+	if len(got) != 2 || got[0] != "sha256:abc" || got[1] != "sha256:def" {
+		t.Fatalf("kept digests: %v", got)
+	}
+}

@@ -66,6 +66,28 @@ func keep(kind, digest string, v any) {
 	_ = writeAtomically(path, func(tmp string) error { return os.WriteFile(tmp, data, 0o644) })
 }
 
+// keptDigests lists the digests kept of a kind (their file names, turned back into
+// "algorithm:hex").
+func keptDigests(kind string) []string {
+	path := keptPath(kind, "sha256:0")
+	if path == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return nil
+	}
+	var digests []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".json"); ok {
+			if algorithm, hex, ok := strings.Cut(name, "-"); ok {
+				digests = append(digests, algorithm+":"+hex)
+			}
+		}
+	}
+	return digests
+}
+
 // loadMeasurement returns the measurement of the image tarball with this digest, if kept.
 func loadMeasurement(digest string) (Measurement, bool) {
 	var m Measurement

@@ -1,0 +1,71 @@
+# Reads an image tarball (docker format) where the engine made it, so that its tens of
+# megabytes are not sent to the client to be measured: prints one JSON object with the
+# image's user and, per layer, its digest, diff ID, gzip size and, unless its diff ID is
+# listed as known, what it holds (every tar entry; the unpacked stream's length).
+# argv: tarball, file of known diff IDs (one per line).
+import gzip, hashlib, json, posixpath, sys, tarfile
+
+
+class Counting:
+    """Counts the bytes read through it: the length of the unpacked layer."""
+
+    def __init__(self, raw):
+        self.raw, self.n = raw, 0
+
+    def read(self, size=-1):
+        data = self.raw.read(size)
+        self.n += len(data)
+        return data
+
+
+def entry_name(name):
+    # As the Go side names entries: cleaned, relative to /.
+    return posixpath.normpath("/" + name.lstrip("/"))[1:]
+
+
+def list_layer(blob):
+    unpacked = Counting(gzip.GzipFile(fileobj=blob))
+    files = []
+    with tarfile.open(fileobj=unpacked, mode="r|") as layer:
+        for entry in layer:
+            kind = entry.type
+            if kind == tarfile.AREGTYPE:  # old regular-file flag, as Go's reader reports it
+                kind = tarfile.REGTYPE
+            item = {"n": entry_name(entry.name), "t": kind[0]}
+            if entry.size:
+                item["s"] = entry.size
+            if entry.mode:
+                item["m"] = entry.mode
+            files.append(item)
+    while unpacked.read(1 << 20):  # the padding after the end-of-archive marker counts too
+        pass
+    return {"uncompressedBytes": unpacked.n, "files": files}
+
+
+def blob_digest(image, member):
+    algorithm, _, hex_digest = member.name.partition("blobs/")[2].partition("/")
+    if algorithm and hex_digest:
+        return algorithm + ":" + hex_digest
+    return "sha256:" + hashlib.sha256(image.extractfile(member).read()).hexdigest()
+
+
+def main(path, known_path):
+    with open(known_path) as f:
+        known = set(f.read().split())
+    with tarfile.open(path) as image:
+        manifest = json.load(image.extractfile("manifest.json"))[0]
+        config = json.load(image.extractfile(manifest["Config"]))
+        diff_ids = config["rootfs"]["diff_ids"]
+        if len(diff_ids) != len(manifest["Layers"]):
+            sys.exit("the image has %d layers and %d diff IDs" % (len(manifest["Layers"]), len(diff_ids)))
+        layers = []
+        for blob, diff_id in zip(manifest["Layers"], diff_ids):
+            member = image.getmember(blob)
+            layer = {"digest": blob_digest(image, member), "diffID": diff_id, "compressedBytes": member.size}
+            if diff_id not in known:
+                layer["listing"] = list_layer(image.extractfile(member))
+            layers.append(layer)
+    json.dump({"user": (config.get("config") or {}).get("User", ""), "layers": layers}, sys.stdout)
+
+
+main(sys.argv[1], sys.argv[2])
