@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -19,7 +20,9 @@ func TestInterruptDuringExportLeavesNoTempFiles(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "MULTISTAGE_TEST_CLI_ARGS=compare --builder-base "+k.Builder+" --runtime-base "+k.Runtime+
+	// A session of the CLI's own, as from a shell: under `dagger run` the outer
+	// session writes the exported files, and it may still be writing after the CLI exits.
+	cmd.Env = append(withoutSessionVariables(os.Environ()), "MULTISTAGE_TEST_CLI_ARGS=compare --builder-base "+k.Builder+" --runtime-base "+k.Runtime+
 		" --wheels "+k.Wheels+" --export "+dir)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -57,4 +60,16 @@ func TestInterruptDuringExportLeavesNoTempFiles(t *testing.T) {
 	if temps, _ := filepath.Glob(filepath.Join(dir, ".*")); len(temps) > 0 {
 		t.Fatalf("temporary files left behind: %v", temps)
 	}
+}
+
+// withoutSessionVariables drops the variables through which a client joins a running
+// `dagger run` session.
+func withoutSessionVariables(env []string) []string {
+	var kept []string
+	for _, v := range env {
+		if !strings.HasPrefix(v, "DAGGER_SESSION_PORT=") && !strings.HasPrefix(v, "DAGGER_SESSION_TOKEN=") {
+			kept = append(kept, v)
+		}
+	}
+	return kept
 }
