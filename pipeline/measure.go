@@ -110,8 +110,12 @@ func (p *Pipeline) readInEngine(ctx context.Context, file *dagger.File, known []
 		// The base ships no bytecode: keep what this reading compiles (~0.1 s of CPU) for the next.
 		WithMountedCache("/measure/pycache", p.client.CacheVolume("multistage-measure-pycache")).
 		// -I: nothing from the base's environment (PYTHON* variables) changes the reading.
-		WithExec([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache", "-c", measureScript, "/measure/image.tar", "/measure/known"}).
-		Stdout(ctx)
+		WithExec([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache", "-c", measureScript, "/measure/image.tar", "/measure/known"},
+			// To a file: a first reading lists every file of the base (hundreds of kB), which
+			// the progress output of a client would otherwise print.
+			dagger.ContainerWithExecOpts{RedirectStdout: "/tmp/reading.json"}).
+		File("/tmp/reading.json").
+		Contents(ctx)
 	if err != nil {
 		return engineReading{}, fmt.Errorf("reading the image tarball: %s", cleanEngineError(err))
 	}
