@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+
+	"dagger.io/dagger"
 
 	"github.com/multistage/multistage/pipeline/bench"
 	"github.com/multistage/multistage/pipeline/kit"
@@ -27,10 +30,20 @@ func (b *BenchCmd) Run(ctx context.Context) error {
 	// can release: give each run a session of its own, as `dagger call` has.
 	os.Unsetenv("DAGGER_SESSION_PORT")
 	os.Unsetenv("DAGGER_SESSION_TOKEN")
-	results, sizes, err := bench.Run(ctx, connect, bench.Options{Kit: k, App: b.App, Runs: b.Runs, Log: logf})
+	results, sizes, err := bench.Run(ctx, connectWithProgress, bench.Options{Kit: k, App: b.App, Runs: b.Runs, Log: logf})
 	if err != nil {
 		return err
 	}
 	bench.Render(os.Stdout, results, sizes)
 	return nil
+}
+
+// connectWithProgress opens a session whose progress output goes to stderr and, if
+// given, to progress as well (the benchmark reads a cold run's).
+func connectWithProgress(ctx context.Context, progress io.Writer) (*dagger.Client, error) {
+	out := io.Writer(os.Stderr)
+	if progress != nil {
+		out = io.MultiWriter(os.Stderr, progress)
+	}
+	return dagger.Connect(ctx, dagger.WithLogOutput(out))
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -47,7 +48,8 @@ type Sizes struct {
 
 // Connect opens a new engine session. Each pipeline run gets a session of its own,
 // as each `dagger call` does: a cache prune cannot release what a live session holds.
-type Connect func(context.Context) (*dagger.Client, error)
+// Progress, if not nil, also gets the engine's progress output of the session.
+type Connect func(ctx context.Context, progress io.Writer) (*dagger.Client, error)
 
 // Run times both ways in the three situations.
 func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, error) {
@@ -74,13 +76,6 @@ func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, e
 	if err != nil {
 		return nil, Sizes{}, err
 	}
-	// Podman keeps its loaded bases through a prune; so does the engine while a
-	// session holds them.
-	holder, err := holdBases(ctx, connect, opts.Kit)
-	if err != nil {
-		return nil, Sizes{}, err
-	}
-	defer holder.Close()
 	sizes := Sizes{Pipeline: map[string]int64{}, Podman: map[string]int64{}}
 	var results []Result
 	edits := 0
@@ -102,7 +97,11 @@ func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, e
 				}
 				var seconds float64
 				if way == "pipeline" {
-					seconds, err = timePipeline(ctx, connect, opts.Kit, app, sizes.Pipeline)
+					var progress strings.Builder
+					seconds, err = timePipeline(ctx, connect, &progress, opts.Kit, app, sizes.Pipeline)
+					if err == nil && situation == Cold {
+						err = checkInstalledAgain(progress.String())
+					}
 				} else {
 					seconds, err = podman.time(ctx, app, sizes.Podman)
 				}
@@ -122,71 +121,47 @@ func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, e
 	return results, sizes, nil
 }
 
-// holdBases imports the kit's bases in a session that stays open for the whole
-// benchmark, so that a cache prune leaves them (and nothing else) in the engine,
-// as podman keeps its loaded bases. It also makes their gzip layers, which a base
-// pulled from a registry comes with.
-func holdBases(ctx context.Context, connect Connect, k *kit.Result) (*dagger.Client, error) {
-	client, err := connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, base := range []string{k.Builder, k.Runtime} {
-		image := client.Container().Import(client.Host().File(base))
-		if _, err := pipeline.ImageTarball(image).Digest(ctx); err != nil {
-			client.Close()
-			return nil, fmt.Errorf("loading base %s: %w", base, err)
-		}
-	}
-	return client, nil
-}
-
-// coldStart empties the cache of one way. Both keep their bases: podman its loaded
-// images, the engine what the holding session holds.
-func coldStart(ctx context.Context, connect Connect, k *kit.Result, podman *podmanWay, way string) error {
-	if way == "podman" {
-		return podman.prune(ctx)
-	}
-	client, err := connect(ctx)
+// loadBases imports the kit's bases and makes their gzip layers (which a base pulled
+// from a registry comes with), as `podman load` has done for podman.
+func loadBases(ctx context.Context, connect Connect, k *kit.Result) error {
+	client, err := connect(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	before, err := canary(ctx, client, k)
-	if err != nil {
-		return err
-	}
-	if err := client.Engine().LocalCache().Prune(ctx); err != nil {
-		return err
-	}
-	after, err := canary(ctx, client, k)
-	if err != nil {
-		return err
-	}
-	if after == before {
-		return errors.New("the engine kept a build result through a prune, so a cold run would replay it: run the benchmark on an engine whose cache a prune empties (a new engine state)")
+	for _, base := range []string{k.Builder, k.Runtime} {
+		image := client.Container().Import(client.Host().File(base))
+		if _, err := pipeline.ImageTarball(image).Digest(ctx); err != nil {
+			return fmt.Errorf("loading base %s: %w", base, err)
+		}
 	}
 	return nil
 }
 
-// canary is a build step like the pipeline's (an exec on an imported base) whose
-// answer is the moment it ran: the same answer again means the engine replayed it.
-func canary(ctx context.Context, client *dagger.Client, k *kit.Result) (string, error) {
-	out, err := client.Container().Import(client.Host().File(k.Runtime)).
-		WithEnvVariable("MULTISTAGE_BENCH_CANARY", "1").
-		WithExec([]string{"date", "+%s%N"}).
-		Stdout(ctx)
-	if err != nil {
-		return "", fmt.Errorf("running the cold-start canary: %w", err)
+// coldStart empties the cache of one way, then makes sure the bases are there:
+// podman keeps its loaded images through its prune; the engine's are loaded again
+// before the clock starts.
+func coldStart(ctx context.Context, connect Connect, k *kit.Result, podman *podmanWay, way string) error {
+	if way == "podman" {
+		return podman.prune(ctx)
 	}
-	return out, nil
+	client, err := connect(ctx, nil)
+	if err != nil {
+		return err
+	}
+	err = client.Engine().LocalCache().Prune(ctx)
+	client.Close()
+	if err != nil {
+		return err
+	}
+	return loadBases(ctx, connect, k)
 }
 
 // timePipeline runs the pipeline's compare for single-stage and multi-stage, in a
 // session of its own, from connecting to closing.
-func timePipeline(ctx context.Context, connect Connect, k *kit.Result, app string, sizes map[string]int64) (float64, error) {
+func timePipeline(ctx context.Context, connect Connect, progress io.Writer, k *kit.Result, app string, sizes map[string]int64) (float64, error) {
 	start := time.Now()
-	client, err := connect(ctx)
+	client, err := connect(ctx, progress)
 	if err != nil {
 		return 0, err
 	}
@@ -213,6 +188,35 @@ func timePipeline(ctx context.Context, connect Connect, k *kit.Result, app strin
 		sizes[image.Variant] = image.Sizes.UncompressedBytes
 	}
 	return seconds, nil
+}
+
+// An exec's line in the engine's progress output ("12 : ┆ withExec pip install …"),
+// and the line that ends it as answered from the cache ("12 : ┆ Container.withExec CACHED").
+var (
+	ansiColour     = regexp.MustCompile(`\x1b\[[0-9;]*[a-zA-Z]`)
+	pipInstallLine = regexp.MustCompile(`(?m)^(\d+)\s*:.*\bwithExec\b.*\bpip\b.*\binstall\b`)
+	cachedExecLine = regexp.MustCompile(`(?m)^(\d+)\s*:.*Container\.withExec CACHED`)
+)
+
+// checkInstalledAgain reads a cold run's progress output: every pip install must have
+// run, none answered from the cache. An engine can keep build results through a prune
+// (one that had run this module's tests kept them here), and a cold run on it replays.
+func checkInstalledAgain(progress string) error {
+	progress = ansiColour.ReplaceAllString(progress, "")
+	installs := pipInstallLine.FindAllStringSubmatch(progress, -1)
+	if len(installs) == 0 {
+		return errors.New("a cold run's progress output shows no pip install: cannot tell whether it was cold")
+	}
+	cached := map[string]bool{}
+	for _, m := range cachedExecLine.FindAllStringSubmatch(progress, -1) {
+		cached[m[1]] = true
+	}
+	for _, m := range installs {
+		if cached[m[1]] {
+			return errors.New("a cold run answered pip install from the engine's cache: the engine kept build results through the prune; run the benchmark on an engine whose cache a prune empties (a new engine state)")
+		}
+	}
+	return nil
 }
 
 // editApp changes app.py only, a little differently each time.
