@@ -43,6 +43,11 @@ func (p *Pipeline) Check(ctx context.Context, image *dagger.Container) CheckResu
 	if _, err := image.Sync(ctx); err != nil {
 		return CheckResult{Error: "the image did not build: " + DescribeError(err)}
 	}
+	return p.checkBuilt(ctx, image)
+}
+
+// checkBuilt is Check for an image already built.
+func (p *Pipeline) checkBuilt(ctx context.Context, image *dagger.Container) CheckResult {
 	started := time.Now()
 	result, err := p.probe(ctx, image)
 	if err != nil {

@@ -50,7 +50,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			report.Images[i].Check = p.Check(ctx, image)
+			report.Images[i].Check = p.checkBuilt(ctx, image)
 		}()
 		m, err := p.Measure(ctx, image)
 		wg.Wait()

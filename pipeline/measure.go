@@ -71,8 +71,9 @@ func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measur
 
 // engineReading is what measure.py prints.
 type engineReading struct {
-	User   string `json:"user"`
-	Layers []struct {
+	TarballBytes int64  `json:"tarballBytes"`
+	User         string `json:"user"`
+	Layers       []struct {
 		Digest          string        `json:"digest"`
 		DiffID          string        `json:"diffID"`
 		CompressedBytes int64         `json:"compressedBytes"`
@@ -92,9 +93,7 @@ func (p *Pipeline) measureInEngine(ctx context.Context, file *dagger.File) (Meas
 		}
 		m, missing := reading.measurement()
 		if missing == "" {
-			size, err := file.Size(ctx)
-			m.Sizes.CompressedBytes = int64(size)
-			return m, err
+			return m, nil
 		}
 		if attempt > 0 {
 			return Measurement{}, fmt.Errorf("the listing kept for layer %s cannot be read", missing)
@@ -129,7 +128,7 @@ func (p *Pipeline) readInEngine(ctx context.Context, file *dagger.File, known []
 // measurement keeps the new listings and puts the kept ones beside them. It names
 // the diff ID of a kept listing that is gone, if any.
 func (r engineReading) measurement() (Measurement, string) {
-	var m Measurement
+	m := Measurement{Sizes: Sizes{CompressedBytes: r.TarballBytes}}
 	listings := make([]layerListing, len(r.Layers))
 	for i, layer := range r.Layers {
 		if layer.Listing != nil {

@@ -1,9 +1,10 @@
 # Reads an image tarball (docker format) where the engine made it, so that its tens of
 # megabytes are not sent to the client to be measured: prints one JSON object with the
 # image's user and, per layer, its digest, diff ID, gzip size and, unless its diff ID is
-# listed as known, what it holds (every tar entry; the unpacked stream's length).
+# listed as known, what it holds (every tar entry; the unpacked stream's length); and
+# the tarball's own size.
 # argv: tarball, file of known diff IDs (one per line).
-import gzip, hashlib, json, posixpath, sys, tarfile
+import gzip, hashlib, json, os, posixpath, sys, tarfile
 
 
 class Counting:
@@ -65,7 +66,8 @@ def main(path, known_path):
             if diff_id not in known:
                 layer["listing"] = list_layer(image.extractfile(member))
             layers.append(layer)
-    json.dump({"user": (config.get("config") or {}).get("User", ""), "layers": layers}, sys.stdout)
+    reading = {"tarballBytes": os.stat(path).st_size, "user": (config.get("config") or {}).get("User", ""), "layers": layers}
+    json.dump(reading, sys.stdout)
 
 
 main(sys.argv[1], sys.argv[2])

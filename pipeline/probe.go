@@ -12,7 +12,7 @@ import (
 )
 
 // probeInterval is the pause between two requests while the app is not answering yet.
-const probeInterval = 25 * time.Millisecond
+const probeInterval = 10 * time.Millisecond
 
 // wrongAnswersToStop: an app that answers wrongly this many times will not change its mind.
 const wrongAnswersToStop = 3
