@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"testing"
@@ -50,5 +51,27 @@ func TestKeptLayerDigestsAreListed(t *testing.T) {
 	got := keptDigests(keptLayers)
 	if len(got) != 2 || got[0] != "sha256:abc" || got[1] != "sha256:def" {
 		t.Fatalf("kept digests: %v", got)
+	}
+}
+
+func TestAReadingWithAListingThatIsGoneNamesIt(t *testing.T) {
+	t.Setenv("MULTISTAGE_MEASURE_CACHE", t.TempDir())
+	var reading engineReading
+	if err := json.Unmarshal([]byte(`{"tarballBytes": 3000, "user": "10001", "layers": [
+		{"digest": "sha256:a", "diffID": "sha256:new", "compressedBytes": 100, "listing": {"uncompressedBytes": 2048, "files": [{"n": "app/app.py", "t": 48, "s": 5}]}},
+		{"digest": "sha256:b", "diffID": "sha256:kept", "compressedBytes": 200}]}`), &reading); err != nil {
+		t.Fatal(err)
+	}
+	if _, missing := reading.measurement(); missing != "sha256:kept" {
+		t.Fatalf("want the gone listing named, got %q", missing)
+	}
+	keep(keptLayers, "sha256:kept", layerListing{UncompressedBytes: 1024, Files: []layerFile{{Name: "etc/passwd", Type: '0', Size: 9}}})
+	m, missing := reading.measurement()
+	if missing != "" || m.Sizes != (Sizes{UncompressedBytes: 3072, CompressedBytes: 3000}) || len(m.Layers) != 2 || m.Contents.FileCount != 2 || m.Contents.User != "10001" {
+		t.Fatalf("measurement from a reading and a kept listing: %+v, missing %q", m, missing)
+	}
+	var listing layerListing
+	if !loadKept(keptLayers, "sha256:new", &listing) || listing.UncompressedBytes != 2048 {
+		t.Fatalf("the new listing was not kept: %+v", listing)
 	}
 }

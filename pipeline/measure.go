@@ -102,6 +102,8 @@ func (p *Pipeline) measureInEngine(ctx context.Context, file *dagger.File) (Meas
 	}
 }
 
+// readInEngine runs measure.py on the tarball in a container of the runtime base,
+// telling it which diff IDs need no listing.
 func (p *Pipeline) readInEngine(ctx context.Context, file *dagger.File, known []string) (engineReading, error) {
 	out, err := p.runtimeBase().
 		WithMountedFile("/measure/image.tar", file).
