@@ -130,7 +130,7 @@ func (p *Pipeline) readInEngine(ctx context.Context, file *dagger.File, known []
 // measurement keeps the new listings and puts the kept ones beside them. It names
 // the diff ID of a kept listing that is gone, if any.
 func (r engineReading) measurement() (Measurement, string) {
-	m := Measurement{Sizes: Sizes{CompressedBytes: r.TarballBytes}}
+	layers := make([]Layer, len(r.Layers))
 	listings := make([]layerListing, len(r.Layers))
 	for i, layer := range r.Layers {
 		if layer.Listing != nil {
@@ -139,42 +139,53 @@ func (r engineReading) measurement() (Measurement, string) {
 		} else if !loadKept(keptLayers, layer.DiffID, &listings[i]) || listings[i].UncompressedBytes == 0 {
 			return Measurement{}, layer.DiffID
 		}
-		m.Layers = append(m.Layers, Layer{Digest: layer.Digest, CompressedBytes: layer.CompressedBytes, UncompressedBytes: listings[i].UncompressedBytes})
-		m.Sizes.UncompressedBytes += listings[i].UncompressedBytes
+		layers[i] = Layer{Digest: layer.Digest, CompressedBytes: layer.CompressedBytes}
 	}
-	m.Contents = inspectListings(r.User, listings)
+	m := measurementOf(r.User, layers, listings)
+	m.Sizes.CompressedBytes = r.TarballBytes
 	return m, ""
+}
+
+// measurementOf completes layers (digest and gzip size) with their listings' unpacked
+// sizes, adds those up, and reports the contents the listings make.
+func measurementOf(user string, layers []Layer, listings []layerListing) Measurement {
+	var m Measurement
+	for i, layer := range layers {
+		layer.UncompressedBytes = listings[i].UncompressedBytes
+		m.Layers = append(m.Layers, layer)
+		m.Sizes.UncompressedBytes += layer.UncompressedBytes
+	}
+	m.Contents = inspectListings(user, listings)
+	return m
 }
 
 // readTarball reads the layers and contents of a docker-format image tarball.
 func readTarball(path string) (Measurement, error) {
-	var m Measurement
 	image, err := tarball.ImageFromPath(path, nil)
 	if err != nil {
-		return m, fmt.Errorf("reading image tarball %s: %w", path, err)
+		return Measurement{}, fmt.Errorf("reading image tarball %s: %w", path, err)
 	}
 	cfg, err := image.ConfigFile()
 	if err != nil {
-		return m, fmt.Errorf("reading the image's config: %w", err)
+		return Measurement{}, fmt.Errorf("reading the image's config: %w", err)
 	}
-	layers, listings, err := listLayers(image, cfg)
+	imageLayers, listings, err := listLayers(image, cfg)
 	if err != nil {
-		return m, err
+		return Measurement{}, err
 	}
-	for i, layer := range layers {
+	layers := make([]Layer, len(imageLayers))
+	for i, layer := range imageLayers {
 		digest, err := layer.Digest()
 		if err != nil {
-			return m, err
+			return Measurement{}, err
 		}
 		compressed, err := layer.Size()
 		if err != nil {
-			return m, err
+			return Measurement{}, err
 		}
-		m.Layers = append(m.Layers, Layer{Digest: digest.String(), CompressedBytes: compressed, UncompressedBytes: listings[i].UncompressedBytes})
-		m.Sizes.UncompressedBytes += listings[i].UncompressedBytes
+		layers[i] = Layer{Digest: digest.String(), CompressedBytes: compressed}
 	}
-	m.Contents = inspectListings(cfg.Config.User, listings)
-	return m, nil
+	return measurementOf(cfg.Config.User, layers, listings), nil
 }
 
 // ReadLayers lists the layers of a docker-format image tarball, with their

@@ -35,12 +35,21 @@ const (
 	keptLayers = "layers"
 )
 
-func keptPath(kind, digest string) string {
+// keptDir is where measurements of a kind are kept ("" when there is no cache directory).
+func keptDir(kind string) string {
 	dir := measureCacheDir()
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, measureVersion, kind)
+}
+
+func keptPath(kind, digest string) string {
+	dir := keptDir(kind)
 	if dir == "" || digest == "" {
 		return ""
 	}
-	return filepath.Join(dir, measureVersion, kind, strings.NewReplacer(":", "-", "/", "-").Replace(digest)+".json")
+	return filepath.Join(dir, strings.NewReplacer(":", "-", "/", "-").Replace(digest)+".json")
 }
 
 // loadKept reads the measurement kept for digest into v, if there is one.
@@ -69,11 +78,11 @@ func keep(kind, digest string, v any) {
 // keptDigests lists the digests kept of a kind (their file names, turned back into
 // "algorithm:hex").
 func keptDigests(kind string) []string {
-	path := keptPath(kind, "sha256:0")
-	if path == "" {
+	dir := keptDir(kind)
+	if dir == "" {
 		return nil
 	}
-	entries, err := os.ReadDir(filepath.Dir(path))
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
 	}
