@@ -1,9 +1,6 @@
 package pipeline
 
-import (
-	"os"
-	"testing"
-)
+import "testing"
 
 func TestMeasurementsAreKeptByDigest(t *testing.T) {
 	t.Setenv("MULTISTAGE_MEASURE_CACHE", t.TempDir())
@@ -23,6 +20,6 @@ func TestMeasurementsAreKeptByDigest(t *testing.T) {
 	if _, ok := loadMeasurement("sha256:other"); ok {
 		t.Fatal("another digest found this measurement")
 	}
-	os.Setenv("MULTISTAGE_MEASURE_CACHE", "/dev/null/nope")
+	t.Setenv("MULTISTAGE_MEASURE_CACHE", "/dev/null/nope")
 	saveMeasurement("sha256:x", want) // an unwritable cache is only slower
 }

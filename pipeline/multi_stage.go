@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"dagger.io/dagger"
 )
@@ -131,15 +132,16 @@ func parsePythonInfo(out string) (PythonInfo, error) {
 // or interpreter path, naming both.
 func (p *Pipeline) VerifyBases(ctx context.Context) error {
 	// Both bases answer at once: this is on the way to every multi-stage build.
-	var builder, runtime PythonInfo
-	var builderErr, runtimeErr error
-	eachIndex(2, func(i int) {
-		if i == 0 {
-			builder, builderErr = ProbePython(ctx, p.builderBase())
-		} else {
-			runtime, runtimeErr = ProbePython(ctx, p.runtimeBase())
-		}
-	})
+	var runtime PythonInfo
+	var runtimeErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		runtime, runtimeErr = ProbePython(ctx, p.runtimeBase())
+	}()
+	builder, builderErr := ProbePython(ctx, p.builderBase())
+	wg.Wait()
 	if builderErr != nil {
 		return fmt.Errorf("builder base: cannot run python: %w", builderErr)
 	}
