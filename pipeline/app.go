@@ -1,51 +1,153 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"dagger.io/dagger"
+	"github.com/moby/patternmatcher/ignorefile"
+	"github.com/multistage/multistage/pipeline/project"
 )
 
-// DefaultCommand is how the app starts when no command is given.
-var DefaultCommand = []string{"python", "app.py"}
+// DefaultExcludes are left out of an app directory that has no .dockerignore: things
+// that are never part of an app (a developer's virtualenv, git history, caches).
+// A directory holding pyvenv.cfg is a virtualenv whatever its name, and goes too.
+var DefaultExcludes = []string{
+	"**/.git", "**/.venv", "**/__pycache__", "**/*.pyc", "**/.pytest_cache",
+	"**/.mypy_cache", "**/.tox", "**/node_modules",
+}
 
-// checkApp refuses an app directory that cannot build, before anything is built.
-func (p *Pipeline) checkApp(ctx context.Context) error {
+// AppSource says how the app directory was read: what was left out, and by which rule.
+type AppSource struct {
+	// Rule is ".dockerignore", "defaults" or "none".
+	Rule     string   `json:"rule"`
+	Patterns []string `json:"patterns"`
+	// LeftOutFiles and LeftOutBytes count what the rule left out (files, their bytes).
+	LeftOutFiles int   `json:"leftOutFiles"`
+	LeftOutBytes int64 `json:"leftOutBytes"`
+}
+
+// readApp filters the app directory as Docker would send it (its .dockerignore, else
+// the default exclusions) and reads the project plan from what is left.
+func (p *Pipeline) readApp(ctx context.Context) error {
 	entries, err := p.opts.App.Entries(ctx)
 	if err != nil {
-		return fmt.Errorf("app directory cannot be read (%s): pass a directory that holds app.py and requirements.txt", cleanEngineError(err))
+		return fmt.Errorf("app directory cannot be read (%s): pass a directory that holds app.py and requirements.txt (or a pyproject.toml)", cleanEngineError(err))
 	}
 	if len(entries) == 0 {
-		return errors.New("app directory is empty: add app.py and requirements.txt")
+		return errors.New("app directory is empty: add app.py and requirements.txt, or a pyproject.toml")
 	}
-	if !slices.Contains(entries, "requirements.txt") {
-		return errors.New("app directory has no requirements.txt: add one, even empty")
+	source, err := p.excludes(ctx, entries)
+	if err != nil {
+		return err
 	}
-	if slices.Equal(p.opts.Command, DefaultCommand) && !slices.Contains(entries, "app.py") {
-		return errors.New("app directory has no app.py: add it, or pass --command with the app's start command")
+	p.source, p.app = source, p.opts.App
+	if len(source.Patterns) > 0 {
+		p.app = p.opts.App.Filter(dagger.DirectoryFilterOpts{Exclude: source.Patterns})
 	}
+	in, err := p.projectInput(ctx)
+	if err != nil {
+		return err
+	}
+	plan, err := project.Read(in)
+	if err != nil {
+		return err
+	}
+	p.plan = plan
+	p.opts.PythonVersion, p.opts.Command = plan.PythonVersion, plan.Command
 	return nil
 }
 
-// checkWheels refuses an empty wheels directory: pip would only say it found nothing.
-func (p *Pipeline) checkWheels(ctx context.Context) error {
-	if p.opts.Wheels == nil {
+// excludes are the patterns the app directory is filtered with: the .dockerignore's
+// (Docker's syntax and semantics, read by Docker's own parser), else the defaults.
+func (p *Pipeline) excludes(ctx context.Context, entries []string) (*AppSource, error) {
+	if slices.Contains(entries, ".dockerignore") {
+		text, err := p.opts.App.File(".dockerignore").Contents(ctx)
+		if err != nil {
+			return nil, fmt.Errorf(".dockerignore cannot be read (%s): fix or remove it", cleanEngineError(err))
+		}
+		patterns, err := ignorefile.ReadAll(strings.NewReader(text))
+		if err != nil {
+			return nil, fmt.Errorf(".dockerignore cannot be read (%v): fix it (Docker's .dockerignore syntax)", err)
+		}
+		return &AppSource{Rule: ".dockerignore", Patterns: patterns}, nil
+	}
+	if p.opts.IncludeAll {
+		return &AppSource{Rule: "none", Patterns: []string{}}, nil
+	}
+	patterns := slices.Clone(DefaultExcludes)
+	venvs, err := p.opts.App.Glob(ctx, "**/pyvenv.cfg")
+	if err != nil {
+		return nil, fmt.Errorf("app directory cannot be read (%s)", cleanEngineError(err))
+	}
+	for _, cfg := range venvs {
+		patterns = append(patterns, path.Dir(cfg))
+	}
+	return &AppSource{Rule: "defaults", Patterns: patterns}, nil
+}
+
+// projectInput reads, once and side by side, the files a plan may need.
+func (p *Pipeline) projectInput(ctx context.Context) (project.Input, error) {
+	in := project.Input{Files: project.Files{}, PythonVersion: p.opts.PythonVersion,
+		DefaultPythonVersion: DefaultPythonVersion, Command: p.opts.Command, Port: p.opts.Port}
+	paths, err := p.app.Glob(ctx, "**")
+	if err != nil {
+		return in, fmt.Errorf("app directory cannot be read (%s)", cleanEngineError(err))
+	}
+	in.Paths = paths
+	var mu sync.Mutex
+	var firstErr error
+	eachIndex(len(project.WantedFiles), func(i int) {
+		name := project.WantedFiles[i]
+		if !slices.Contains(paths, name) {
+			return
+		}
+		text, err := p.app.File(name).Contents(ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("%s cannot be read (%s)", name, cleanEngineError(err))
+		}
+		in.Files[name] = []byte(text)
+	})
+	return in, firstErr
+}
+
+// leftOutScript counts the files and bytes of two trees: the app as given, and as sent.
+const leftOutScript = `import os, sys
+def count(root):
+    n = size = 0
+    for d, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(d, f)
+            if os.path.isfile(p) and not os.path.islink(p):
+                n += 1; size += os.path.getsize(p)
+    return n, size
+a, b = count(sys.argv[1]), count(sys.argv[2])
+print(a[0] - b[0], a[1] - b[1])`
+
+// countLeftOut measures what the filter left out, in a container of the runtime base
+// (the engine has the files; they are not sent to the client).
+func (p *Pipeline) countLeftOut(ctx context.Context) error {
+	if len(p.source.Patterns) == 0 {
 		return nil
 	}
-	entries, err := p.opts.Wheels.Entries(ctx)
+	out, err := p.runtimeBase().
+		WithMountedDirectory("/tmp/given", p.opts.App).
+		WithMountedDirectory("/tmp/sent", p.app).
+		WithExec([]string{"python", "-c", leftOutScript, "/tmp/given", "/tmp/sent"}).
+		Stdout(ctx)
 	if err != nil {
-		return fmt.Errorf("wheels directory cannot be read (%s): pass the wheels/ of `go run ./ci kit --dir DIR`, or a directory of .whl files", cleanEngineError(err))
+		return err
 	}
-	for _, e := range entries {
-		if strings.HasSuffix(e, ".whl") {
-			return nil
-		}
-	}
-	return errors.New("wheels directory holds no .whl file: pass the wheels/ of `go run ./ci kit --dir DIR`, or a directory of .whl files")
+	_, err = fmt.Fscan(bytes.NewBufferString(out), &p.source.LeftOutFiles, &p.source.LeftOutBytes)
+	return err
 }
 
 // DescribeError turns a failed build step (or any engine error) into one line: the step and what it

@@ -23,6 +23,8 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		PythonVersion: p.opts.PythonVersion,
 		Port:          p.opts.Port,
 		ExpectedBody:  p.opts.ExpectedBody,
+		Project:       p.plan,
+		AppSource:     p.source,
 		Budgets:       []BudgetResult{},
 		Images:        make([]ImageReport, len(variants)),
 	}
@@ -35,6 +37,9 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 	// Naming the bases asks the engine; it waits for nothing else, so it runs beside the variants.
 	basesNamed := make(chan []BaseImage, 1)
 	go func() { basesNamed <- p.Bases(ctx) }()
+	// So is counting what the app directory left out; without it, the report says nothing of it.
+	counted := make(chan error, 1)
+	go func() { counted <- p.countLeftOut(ctx) }()
 	// Each variant goes on as soon as it is built. Checking and measuring read
 	// different things (a running service, a tarball), so they run side by side.
 	eachIndex(len(variants), func(i int) {
@@ -61,6 +66,9 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		report.Images[i].Sizes, report.Images[i].Layers, report.Images[i].Contents = m.Sizes, m.Layers, &m.Contents
 	})
 	report.Bases = <-basesNamed
+	if err := <-counted; err != nil {
+		report.AppSource = nil
+	}
 	report.finish()
 	return report, built
 }

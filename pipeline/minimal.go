@@ -23,7 +23,7 @@ const minimalRoot = "/tmp/multistage-minimal-root"
 func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 	uid := strconv.Itoa(AppUID)
 	assembled := p.Builder().
-		WithDirectory(appPath, p.opts.App).
+		WithDirectory(appPath, p.app).
 		WithExec(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, appPath, uid}, keep...))
 
 	// The handoff: one root filesystem, assembled in the builder, becomes the image.

@@ -27,19 +27,23 @@ const (
 //go:embed precompile.py
 var PrecompileScript string
 
-// Builder is the multi-stage recipe's first stage: the requirements installed into a
-// virtual environment at /opt/venv, with a pip cache volume so that rebuilds reuse
-// downloads. Only the venv leaves this stage. The venv has no pip of its own: the
-// builder's pip installs into it (--python), so pip's ~10 MB stay behind.
+// Builder is the multi-stage recipe's first stage: the plan's requirements installed
+// into a virtual environment at /opt/venv (then the project itself, when it is a
+// package), with a pip cache volume so that rebuilds reuse downloads. Only the venv
+// leaves this stage. The venv has no pip of its own: the builder's pip installs into
+// it (--python), so pip's ~10 MB stay behind.
 func (p *Pipeline) Builder() *dagger.Container {
 	builder := p.builderBase().
 		WithEnvVariable("PIP_DISABLE_PIP_VERSION_CHECK", "1").
 		WithMountedCache("/root/.cache/pip", p.client.CacheVolume("multistage-pip-"+p.opts.PythonVersion)).
 		WithExec([]string{"python", "-m", "venv", "--without-pip", venvPath}).
-		WithWorkdir(appPath).
-		WithFile(appPath+"/requirements.txt", p.opts.App.File("requirements.txt"))
-	return p.pipInstall(builder, []string{"python", "-m", "pip", "--python", venvPath + "/bin/python"}, "requirements.txt")
+		WithWorkdir(appPath)
+	builder = p.installRequirements(builder, venvPip, appPath)
+	return p.installProject(builder, venvPip)
 }
+
+// venvPip is the builder's pip installing into the venv, which has no pip of its own.
+var venvPip = []string{"python", "-m", "pip", "--python", venvPath + "/bin/python"}
 
 // Production is the multi-stage recipe's final stage: the slim runtime base, the venv
 // from the builder, the app, a non-root user and a healthcheck that needs no curl.
@@ -65,7 +69,7 @@ func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
 		// Before the app, so that an app edit reuses this layer.
 		WithExec([]string{venvPath + "/bin/python", "-c", PrecompileScript}).
 		// The app stays owned by root, so the user that runs it cannot change it.
-		WithDirectory(appPath, p.opts.App).
+		WithDirectory(appPath, p.app).
 		With(p.runsAsProduction(path)).
 		WithLabel("org.opencontainers.image.title", "multistage multi-stage"), nil
 }

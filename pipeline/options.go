@@ -22,7 +22,8 @@ const (
 // Options configure every recipe. The zero value of a field means "use the default".
 type Options struct {
 	// PythonVersion picks the official bases: python:<v> for the builder and
-	// python:<v>-slim for the runtime. Ignored for a base given directly.
+	// python:<v>-slim for the runtime. Ignored for a base given directly. Empty: the
+	// project's .python-version (or its lock's), else DefaultPythonVersion.
 	PythonVersion string
 	// BuilderBase and RuntimeBase replace the official bases, for example with an
 	// imported image tarball.
@@ -47,8 +48,12 @@ type Options struct {
 	// Wheels, when set, makes pip install with --no-index --find-links from it.
 	Wheels *dagger.Directory
 
-	// App is the application directory: app.py and requirements.txt at its root.
+	// App is the application directory: a requirements.txt, a pyproject.toml or a
+	// lock file at its root (project.Read says which decides), and the app.
 	App *dagger.Directory
+	// IncludeAll sends the app directory without the default exclusions (.git, .venv,
+	// caches); a .dockerignore is honoured either way.
+	IncludeAll bool
 	// Port the app listens on and the check requests.
 	Port int
 	// ExpectedBody is what GET / must answer, exactly.
@@ -57,7 +62,8 @@ type Options struct {
 	CheckTimeout time.Duration
 	// Variants limits Compare to these variants (all when empty).
 	Variants []string
-	// Command starts the app (default: python app.py), in the app directory.
+	// Command starts the app, in the app directory. Empty: the project plan chooses
+	// (a Procfile, gunicorn, uvicorn, else python app.py).
 	Command []string
 	// KeepModules are standard-library modules the minimal image keeps although its
 	// pruning rule would drop them (for example "unittest", "tkinter").
@@ -68,9 +74,6 @@ var pythonVersionPattern = regexp.MustCompile(`^3\.[0-9]{1,2}$`)
 
 // withDefaults returns a copy of o with every unset field given its default.
 func (o Options) withDefaults() Options {
-	if o.PythonVersion == "" {
-		o.PythonVersion = DefaultPythonVersion
-	}
 	if o.Port == 0 {
 		o.Port = DefaultPort
 	}
@@ -79,9 +82,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CheckTimeout == 0 {
 		o.CheckTimeout = DefaultCheckTimeout
-	}
-	if len(o.Command) == 0 {
-		o.Command = DefaultCommand
 	}
 	return o
 }
@@ -92,7 +92,7 @@ func (o Options) Validate() error {
 	if o.App == nil {
 		return fmt.Errorf("no app directory given: pass the directory that holds app.py and requirements.txt")
 	}
-	if !pythonVersionPattern.MatchString(o.PythonVersion) {
+	if o.PythonVersion != "" && !pythonVersionPattern.MatchString(o.PythonVersion) {
 		return fmt.Errorf("python version %q is not valid: use major.minor, for example %s", o.PythonVersion, DefaultPythonVersion)
 	}
 	if o.Port < 1 || o.Port > 65535 {

@@ -56,7 +56,8 @@ func TestValidateRefusesBadOptions(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	o := Options{}.withDefaults()
-	if o.PythonVersion != "3.13" || o.Port != 5000 || o.CheckTimeout != 30*time.Second ||
+	// The Python version and the command are the project plan's to choose (project.Read).
+	if o.PythonVersion != "" || len(o.Command) != 0 || o.Port != 5000 || o.CheckTimeout != 30*time.Second ||
 		o.ExpectedBody != "Hello, Multi-Stage Build Python Application!" {
 		t.Fatalf("unexpected defaults: %+v", o)
 	}

@@ -1,8 +1,12 @@
 package pipeline
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/url"
 	"sort"
+	"strings"
 
 	"dagger.io/dagger"
 )
@@ -10,13 +14,36 @@ import (
 // wheelsPath is where the wheels directory is mounted for an install step only.
 const wheelsPath = "/tmp/multistage-wheels"
 
-// pipInstall runs `<pip> install [extra...] -r requirements` in ctr, from the wheels
-// directory or the configured index. The wheels mount and the index credential exist
-// for this one step: neither is left in the resulting image.
-func (p *Pipeline) pipInstall(ctr *dagger.Container, pip []string, requirements string, extra ...string) *dagger.Container {
-	args := append(append([]string{}, pip...), "install")
-	args = append(args, extra...)
-	args = append(args, "-r", requirements)
+// projectPath is where the project's source is mounted when it is a package to install.
+const projectPath = "/tmp/multistage-project"
+
+// installRequirements writes the plan's requirements into dir/requirements.txt (the
+// file as given, or the pins generated from a lock) and runs `<pip> install -r` on it,
+// with the plan's flags (a lock's pins go in as they are, hashes checked). The layer
+// depends on the plan's requirements only, never on the app's source.
+func (p *Pipeline) installRequirements(ctr *dagger.Container, pip []string, dir string, extra ...string) *dagger.Container {
+	file := dir + "/requirements.txt"
+	args := append(append([]string{"install"}, extra...), p.plan.PipArgs()...)
+	args = append(args, "-r", file)
+	return p.pip(ctr.WithNewFile(file, p.plan.Requirements), pip, args)
+}
+
+// installProject installs the project itself, non-editable and without its
+// dependencies (already installed), when the plan says it is a package. Its source is
+// mounted for this step only, so the build's leftovers (build/, *.egg-info) stay out.
+func (p *Pipeline) installProject(ctr *dagger.Container, pip []string, extra ...string) *dagger.Container {
+	if !p.plan.InstallProject {
+		return ctr
+	}
+	args := append(append([]string{"install"}, extra...), "--no-deps", projectPath)
+	return p.pip(ctr.WithMountedDirectory(projectPath, p.app), pip, args).WithoutMount(projectPath)
+}
+
+// pip runs `<pip> <args>` in ctr, from the wheels directory or the configured index.
+// The wheels mount and the index credential exist for this one step: neither is left
+// in the resulting image.
+func (p *Pipeline) pip(ctr *dagger.Container, pip []string, args []string) *dagger.Container {
+	args = append(append([]string{}, pip...), args...)
 	if u, err := url.Parse(p.opts.PipIndexURL); err == nil && u.Scheme == "http" {
 		// pip ignores a plain-HTTP index unless told to trust it; the caller chose it.
 		args = append(args, "--trusted-host", u.Hostname())
@@ -54,4 +81,21 @@ func (p *Pipeline) withIndexServices(ctr *dagger.Container) *dagger.Container {
 		ctr = ctr.WithServiceBinding(name, p.opts.PipIndexServices[name])
 	}
 	return ctr
+}
+
+// checkWheels refuses an empty wheels directory: pip would only say it found nothing.
+func (p *Pipeline) checkWheels(ctx context.Context) error {
+	if p.opts.Wheels == nil {
+		return nil
+	}
+	entries, err := p.opts.Wheels.Entries(ctx)
+	if err != nil {
+		return fmt.Errorf("wheels directory cannot be read (%s): pass the wheels/ of `go run ./ci kit --dir DIR`, or a directory of .whl files", cleanEngineError(err))
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e, ".whl") {
+			return nil
+		}
+	}
+	return errors.New("wheels directory holds no .whl file: pass the wheels/ of `go run ./ci kit --dir DIR`, or a directory of .whl files")
 }

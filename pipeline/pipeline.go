@@ -11,6 +11,7 @@ import (
 	"net/url"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/project"
 )
 
 // Pipeline builds, checks and measures the variants of one app.
@@ -19,6 +20,11 @@ type Pipeline struct {
 	opts   Options
 	// indexURL is the pip index URL with its credential, as a secret; nil without one.
 	indexURL *dagger.Secret
+	// app is the app directory as Docker would send it (source says what was left out).
+	app    *dagger.Directory
+	source *AppSource
+	// plan is what every recipe installs and how the app starts, read once.
+	plan *project.Plan
 }
 
 // New validates opts (after applying defaults) and prepares a pipeline.
@@ -28,7 +34,7 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 		return nil, err
 	}
 	p := &Pipeline{client: client, opts: opts}
-	if err := p.checkApp(ctx); err != nil {
+	if err := p.readApp(ctx); err != nil {
 		return nil, err
 	}
 	if err := p.checkWheels(ctx); err != nil {
@@ -49,8 +55,11 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 	return p, nil
 }
 
-// Options returns the options in force, defaults applied.
+// Options returns the options in force, defaults applied and the plan's choices made.
 func (p *Pipeline) Options() Options { return p.opts }
+
+// Plan is the project plan every recipe follows.
+func (p *Pipeline) Plan() *project.Plan { return p.plan }
 
 // builderBase is the image the builder stage starts from.
 func (p *Pipeline) builderBase() *dagger.Container {

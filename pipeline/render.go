@@ -44,6 +44,12 @@ func (r *Report) JSON() (string, error) {
 func (r *Report) Table() string {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "multistage report: Python %s, GET / on port %d\n\n", r.PythonVersion, r.Port)
+	for _, line := range r.projectLines() {
+		fmt.Fprintln(&buf, line)
+	}
+	if len(r.projectLines()) > 0 {
+		buf.WriteString("\n")
+	}
 	w := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "VARIANT\tCHECK\tREADY\tSIZE\tCOMPRESSED\tLAYERS\tVS SINGLE-STAGE")
 	for _, image := range r.Images {
@@ -89,6 +95,12 @@ func (r *Report) Table() string {
 func (r *Report) Markdown() string {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "## multistage report\n\nPython %s, `GET /` on port %d.\n\n", r.PythonVersion, r.Port)
+	for _, line := range r.projectLines() {
+		fmt.Fprintf(&buf, "- %s\n", markdownEscape(line))
+	}
+	if len(r.projectLines()) > 0 {
+		buf.WriteString("\n")
+	}
 	buf.WriteString("| Variant | Check | Ready | Size | Compressed | Layers | vs single-stage |\n")
 	buf.WriteString("|---|---|---:|---:|---:|---:|---:|\n")
 	for _, image := range r.Images {

@@ -1,7 +1,10 @@
 package pipeline
 
+import "github.com/multistage/multistage/pipeline/project"
+
 // ReportSchemaVersion changes only when a JSON field changes meaning or goes away.
-const ReportSchemaVersion = 1
+// 2: the project plan (project) and what the app directory left out (appSource).
+const ReportSchemaVersion = 2
 
 // Report compares the variants of one app. Every figure in it was measured.
 type Report struct {
@@ -9,6 +12,11 @@ type Report struct {
 	PythonVersion string `json:"pythonVersion"`
 	Port          int    `json:"port"`
 	ExpectedBody  string `json:"expectedBody"`
+	// Project is the plan every recipe followed: what was installed, with which
+	// Python, and how the app starts.
+	Project *project.Plan `json:"project"`
+	// AppSource says what of the app directory was left out, and by which rule.
+	AppSource *AppSource `json:"appSource"`
 	// Bases are the base images used, with their digests.
 	Bases []BaseImage `json:"bases"`
 	// Images are in the order the variants were built; single-stage first.

@@ -5,11 +5,17 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/multistage/multistage/pipeline/project"
 )
 
 // sampleReport has made-up figures: it tests the math and the rendering, not an image.
 func sampleReport() *Report {
 	r := &Report{SchemaVersion: ReportSchemaVersion, PythonVersion: "3.13", Port: 5000, ExpectedBody: "hi",
+		Project: &project.Plan{Format: project.FormatUV, DecidedBy: "uv.lock", Reason: "uv.lock pins every package (lock files come first); dev groups left out (dev)",
+			Pinned: []project.Requirement{{Name: "flask", Version: "3.1.0", Hashes: []string{"sha256:f1"}}}, Packages: 1, Hashed: true,
+			PythonVersion: "3.13", PythonSource: ".python-version", Command: []string{"python", "app.py"}, CommandReason: "app.py is the app's script", Port: 5000},
+		AppSource: &AppSource{Rule: ".dockerignore", Patterns: []string{".git", "!keep.txt"}, LeftOutFiles: 12, LeftOutBytes: 3_400_000},
 		Images: []ImageReport{
 			{Variant: VariantSingleStage, Description: "one", ExpectedToPass: true,
 				Check: CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 1, ReadySeconds: 1.234},
@@ -127,7 +133,7 @@ func TestRenderJSONFieldNames(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != 1 || !doc.OK || len(doc.Images) != 3 {
+	if doc.SchemaVersion != 2 || !doc.OK || len(doc.Images) != 3 {
 		t.Fatalf("top level wrong: %+v", doc)
 	}
 	multi := doc.Images[1]
@@ -161,5 +167,49 @@ func TestKeyLogLine(t *testing.T) {
 	}
 	if got := keyLogLine([]string{" * Running on all addresses", "[still running after 5s]", ""}); got != "[still running after 5s]" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+// TestEveryFormatSaysWhatThePlanDecided: the project, Python, start and sent lines in
+// the table and the Markdown, and the plan's fields in the JSON.
+func TestEveryFormatSaysWhatThePlanDecided(t *testing.T) {
+	r := sampleReport()
+	wants := []string{
+		"project: uv.lock (1 packages pinned, hashes checked): uv.lock pins every package (lock files come first); dev groups left out (dev)",
+		"python:  3.13, from .python-version",
+		"start:   python app.py (app.py is the app's script), PORT=5000",
+		"sent:    the app directory less 12 files (3.4 MB) left out by .dockerignore",
+	}
+	for _, format := range []string{FormatTable, FormatMarkdown} {
+		out, err := r.Render(format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range wants {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s report lacks %q:\n%s", format, want, out)
+			}
+		}
+	}
+	out, _ := r.JSON()
+	var doc struct {
+		Project struct {
+			Format, DecidedBy, PythonSource string
+			Packages                        int
+			Command                         []string
+			Pinned                          []struct{ Name, Version string }
+		} `json:"project"`
+		AppSource struct {
+			Rule         string
+			LeftOutFiles int
+		} `json:"appSource"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Project.Format != "uv.lock" || doc.Project.Packages != 1 || doc.Project.PythonSource != ".python-version" ||
+		strings.Join(doc.Project.Command, " ") != "python app.py" || len(doc.Project.Pinned) != 1 || doc.Project.Pinned[0].Version != "3.1.0" ||
+		doc.AppSource.Rule != ".dockerignore" || doc.AppSource.LeftOutFiles != 12 {
+		t.Errorf("JSON project/appSource wrong: %+v", doc)
 	}
 }

@@ -11,18 +11,17 @@ import (
 //
 //	FROM python:<v>-slim
 //	WORKDIR /app
-//	COPY requirements.txt .
+//	COPY requirements.txt .          (a lock's pins, for a project with a lock)
 //	RUN pip install --no-cache-dir -r requirements.txt
 //	COPY . .
+//	RUN pip install --no-deps .      (only for a project that is a package)
 //	EXPOSE 5000
-//	CMD ["python", "app.py"]
+//	CMD ["python", "app.py"]         (the plan's start command)
 func (p *Pipeline) SingleStage() *dagger.Container {
-	image := p.runtimeBase().
-		WithWorkdir("/app").
-		WithFile("/app/requirements.txt", p.opts.App.File("requirements.txt"))
-	image = p.pipInstall(image, []string{"pip"}, "requirements.txt", "--no-cache-dir")
-	return image.
-		WithDirectory("/app", p.opts.App).
+	image := p.runtimeBase().WithWorkdir("/app")
+	image = p.installRequirements(image, []string{"pip"}, "/app", "--no-cache-dir")
+	image = image.WithDirectory("/app", p.app)
+	return p.installProject(image, []string{"pip"}, "--no-cache-dir").
 		WithExposedPort(p.opts.Port).
 		WithDefaultArgs(p.opts.Command).
 		WithLabel("org.opencontainers.image.title", "multistage single-stage").

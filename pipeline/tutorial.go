@@ -18,11 +18,9 @@ import "dagger.io/dagger"
 //	EXPOSE 5000
 //	CMD ["python", "app.py"]
 func (p *Pipeline) Tutorial() *dagger.Container {
-	builder := p.builderBase().
-		WithWorkdir("/app").
-		WithFile("/app/requirements.txt", p.opts.App.File("requirements.txt"))
-	builder = p.pipInstall(builder, []string{"pip"}, "requirements.txt", "--no-cache-dir").
-		WithDirectory("/app", p.opts.App)
+	builder := p.builderBase().WithWorkdir("/app")
+	builder = p.installRequirements(builder, []string{"pip"}, "/app", "--no-cache-dir").
+		WithDirectory("/app", p.app)
 
 	return p.runtimeBase().
 		WithWorkdir("/app").

@@ -1,0 +1,44 @@
+package pipeline
+
+import (
+	"fmt"
+	"strings"
+)
+
+// projectLines say what the plan decided and what the app directory left out: the
+// "project", "start" and "sent" lines of every format.
+func (r *Report) projectLines() []string {
+	var lines []string
+	if p := r.Project; p != nil {
+		what := fmt.Sprintf("%d requirements", p.Packages)
+		if len(p.Pinned) > 0 {
+			what = fmt.Sprintf("%d packages pinned", p.Packages)
+			if p.Hashed {
+				what += ", hashes checked"
+			}
+		}
+		if p.InstallProject {
+			what += ", then the project " + p.ProjectName + " itself"
+		}
+		lines = append(lines,
+			fmt.Sprintf("project: %s (%s): %s", p.DecidedBy, what, p.Reason),
+			fmt.Sprintf("python:  %s, from %s", p.PythonVersion, p.PythonSource),
+			fmt.Sprintf("start:   %s (%s), PORT=%d", strings.Join(p.Command, " "), p.CommandReason, p.Port))
+	}
+	if s := r.AppSource; s != nil {
+		switch s.Rule {
+		case "none":
+			lines = append(lines, "sent:    the whole app directory (--include-all, no .dockerignore)")
+		default:
+			lines = append(lines, fmt.Sprintf("sent:    the app directory less %d files (%s) left out by %s", s.LeftOutFiles, FormatBytes(s.LeftOutBytes), ruleText(s.Rule)))
+		}
+	}
+	return lines
+}
+
+func ruleText(rule string) string {
+	if rule == "defaults" {
+		return "the default exclusions (.git, .venv, caches; no .dockerignore)"
+	}
+	return rule
+}
