@@ -16,8 +16,9 @@ import (
 
 // AppFlags are the flags every build command shares; each falls back to an env var.
 type AppFlags struct {
-	App                string        `default:"sample-app" env:"MULTISTAGE_APP" type:"existingdir" help:"App directory: app.py and requirements.txt at its root."`
-	PythonVersion      string        `default:"${python}" env:"MULTISTAGE_PYTHON_VERSION" help:"Python version: bases python:<v> (builder) and python:<v>-slim (runtime)."`
+	App                string        `default:"sample-app" env:"MULTISTAGE_APP" type:"existingdir" help:"App directory: requirements.txt, pyproject.toml or a lock file (uv.lock, poetry.lock, Pipfile.lock) at its root; its .dockerignore is honoured."`
+	IncludeAll         bool          `env:"MULTISTAGE_INCLUDE_ALL" help:"Without a .dockerignore, send the whole app directory (no default exclusions of .git, .venv, caches)."`
+	PythonVersion      string        `env:"MULTISTAGE_PYTHON_VERSION" help:"Python version: bases python:<v> (builder) and python:<v>-slim (runtime). Default: the project's .python-version, else ${python}."`
 	BuilderBase        string        `env:"MULTISTAGE_BUILDER_BASE" help:"Builder base: an image reference, or a path to an OCI or docker image tarball."`
 	RuntimeBase        string        `env:"MULTISTAGE_RUNTIME_BASE" help:"Runtime base: an image reference, or a path to an OCI or docker image tarball."`
 	Wheels             string        `env:"MULTISTAGE_WHEELS" type:"existingdir" help:"Install from this wheels directory with no index (pip --no-index --find-links)."`
@@ -27,7 +28,7 @@ type AppFlags struct {
 	Expect             string        `default:"${expect}" env:"MULTISTAGE_EXPECT" help:"Body GET / must answer."`
 	Timeout            time.Duration `default:"${timeout}" env:"MULTISTAGE_TIMEOUT" help:"Give up a service check after this long."`
 	Keep               []string      `env:"MULTISTAGE_KEEP" sep:"," help:"Standard-library modules the minimal image keeps although its pruning would drop them."`
-	Command            string        `env:"MULTISTAGE_COMMAND" help:"Start command of the app, run in its directory (default: python app.py)."`
+	Command            string        `env:"MULTISTAGE_COMMAND" help:"Start command of the app, run in its directory (default: a Procfile's web line, gunicorn or uvicorn when the dependencies include them, else python app.py)."`
 	PinBases           bool          `env:"MULTISTAGE_PIN_BASES" help:"Resolve the official bases to digests first, so every stage uses the same image."`
 	Variants           []string      `env:"MULTISTAGE_VARIANTS" placeholder:"VARIANT,..." help:"Compare only these variants (default: all)."`
 }
@@ -44,6 +45,7 @@ func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 		Variants:        f.Variants,
 		PipIndexURL:     f.PipIndexURL,
 		App:             client.Host().Directory(f.App),
+		IncludeAll:      f.IncludeAll,
 		Port:            f.Port,
 		ExpectedBody:    f.Expect,
 		CheckTimeout:    f.Timeout,

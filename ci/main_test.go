@@ -28,7 +28,7 @@ func TestCompareDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := cli.Compare
-	if cmd != "compare" || !strings.HasSuffix(c.App, "sample-app") || c.PythonVersion != "3.13" || c.Port != 5000 ||
+	if cmd != "compare" || !strings.HasSuffix(c.App, "sample-app") || c.PythonVersion != "" || c.Port != 5000 ||
 		c.Timeout != 30*time.Second || c.Format != "table" || c.Expect != "Hello, Multi-Stage Build Python Application!" {
 		t.Fatalf("defaults wrong: %s %+v", cmd, c)
 	}

@@ -38,9 +38,9 @@ func TestModuleRefusesBadInputInOneLine(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"compare", "--app", empty}, "app directory is empty: add app.py and requirements.txt"},
-		{[]string{"multi-stage", "--app", noRequirements}, "app directory has no requirements.txt: add one, even empty"},
-		{[]string{"compare", "--python-version", "3"}, `python version "3" is not valid: use major.minor`},
+		{[]string{"--app", empty, "compare"}, "app directory is empty: add app.py and requirements.txt"},
+		{[]string{"--app", noRequirements, "multi-stage"}, "app directory has no requirements.txt, pyproject.toml or lock file: add requirements.txt, even empty"},
+		{[]string{"--python-version", "3", "compare"}, `python version "3" is not valid: use major.minor`},
 		{[]string{"check", "--variant", "fat"}, `unknown variant "fat"`},
 	}
 	for _, c := range cases {

@@ -13,7 +13,12 @@ require (
 	go.opentelemetry.io/otel/trace v1.43.0
 )
 
-require github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
+require (
+	github.com/BurntSushi/toml v1.6.0 // indirect
+	github.com/mattn/go-shellwords v1.0.12 // indirect
+	github.com/moby/patternmatcher v0.6.1 // indirect
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
+)
 
 require (
 	github.com/99designs/gqlgen v0.17.89 // indirect

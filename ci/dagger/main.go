@@ -1,8 +1,14 @@
 // Containerize a Python web app single-stage and multi-stage, prove that every image
 // serves on its port, and compare what each weighs.
 //
-// The module is a thin front: each function translates its arguments into the
-// pipeline's options and calls the pipeline package, which holds every recipe.
+// The module is a thin front: the constructor holds the settings every function
+// shares (the app, the bases, where packages come from, the port and the check), and
+// each function translates them into the pipeline's options and calls the pipeline
+// package, which holds every recipe.
+//
+// Verdicts are never cached across sessions (+cache="session"): a check proves that an
+// image serves now, and a base tag such as python:3.13-slim may point at a new digest
+// tomorrow. The engine's layer cache still makes an unchanged build instant.
 package main
 
 import (
@@ -10,6 +16,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"dagger/multistage/internal/dagger"
@@ -19,16 +26,40 @@ import (
 )
 
 // Multistage builds, checks and compares the images of a Python web app.
-type Multistage struct{}
+type Multistage struct {
+	// +private
+	App *dagger.Directory
+	// +private
+	PythonVersion string
+	// +private
+	BuilderBase *dagger.Container
+	// +private
+	RuntimeBase *dagger.Container
+	// +private
+	Wheels *dagger.Directory
+	// +private
+	PipIndexURL string
+	// +private
+	PipIndexCredential *dagger.Secret
+	// +private
+	Port int
+	// +private
+	Expect string
+	// +private
+	Timeout string
+	// +private
+	Command string
+	// +private
+	IncludeAll bool
+}
 
-// Build every variant (single-stage, multi-stage, minimal, and the tutorial's broken
-// multi-stage), check each on its port, and report their sizes and contents side by side.
-func (m *Multistage) Compare(
-	ctx context.Context,
-	// App directory: app.py and requirements.txt at its root.
+func New(
+	// App directory: a requirements.txt, a pyproject.toml or a lock file (uv.lock,
+	// poetry.lock, Pipfile.lock) at its root, and the app. Its .dockerignore is honoured.
 	// +defaultPath="/sample-app"
 	app *dagger.Directory,
 	// Python version: bases python:<v> (builder) and python:<v>-slim (runtime).
+	// Default: the project's .python-version, else 3.13.
 	// +optional
 	pythonVersion string,
 	// Builder base, replacing python:<v>.
@@ -46,7 +77,7 @@ func (m *Multistage) Compare(
 	// Credential for the pip index (user:password or token).
 	// +optional
 	pipIndexCredential *dagger.Secret,
-	// Port the app listens on (default 5000).
+	// Port the app listens on, and PORT in every image (default 5000).
 	// +optional
 	port int,
 	// Body GET / must answer.
@@ -55,6 +86,26 @@ func (m *Multistage) Compare(
 	// Give up a service check after this long, e.g. "30s".
 	// +optional
 	timeout string,
+	// Start command of the app, e.g. "gunicorn app:app". Default: a Procfile's web
+	// line, gunicorn or uvicorn on the app when the dependencies include them, else
+	// python app.py.
+	// +optional
+	command string,
+	// Send the whole app directory: no default exclusions (.git, .venv, caches) when
+	// it has no .dockerignore.
+	// +optional
+	includeAll bool,
+) *Multistage {
+	return &Multistage{App: app, PythonVersion: pythonVersion, BuilderBase: builderBase, RuntimeBase: runtimeBase,
+		Wheels: wheels, PipIndexURL: pipIndexURL, PipIndexCredential: pipIndexCredential, Port: port,
+		Expect: expect, Timeout: timeout, Command: command, IncludeAll: includeAll}
+}
+
+// Build every variant (single-stage, multi-stage, minimal, and the tutorial's broken
+// multi-stage), check each on its port, and report their sizes and contents side by side.
+// +cache="session"
+func (m *Multistage) Compare(
+	ctx context.Context,
 	// Report format: table, json or markdown.
 	// +optional
 	// +default="table"
@@ -74,238 +125,88 @@ func (m *Multistage) Compare(
 		return "", err
 	}
 	var text string
-	err = m.run(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, expect, timeout},
-		func(_ *lib.Client, p *pipeline.Pipeline) error {
-			report, _ := p.Compare(ctx)
-			report.ApplyBudgets(budgets)
-			var err error
-			if text, err = report.Render(format); err != nil {
-				return err
-			}
-			if !report.OK {
-				return fmt.Errorf("%s\n%s", text, report.Verdict())
-			}
-			return nil
-		})
+	err = m.run(ctx, func(_ *lib.Client, p *pipeline.Pipeline) error {
+		report, _ := p.Compare(ctx)
+		report.ApplyBudgets(budgets)
+		var err error
+		if text, err = report.Render(format); err != nil {
+			return err
+		}
+		if !report.OK {
+			return fmt.Errorf("%s\n%s", text, report.Verdict())
+		}
+		return nil
+	})
 	return text, err
 }
 
 // The tutorial's single-stage image: slim base, requirements installed globally,
 // the app beside them.
-func (m *Multistage) SingleStage(
-	ctx context.Context,
-	// App directory: app.py and requirements.txt at its root.
-	// +defaultPath="/sample-app"
-	app *dagger.Directory,
-	// Python version: base python:<v>-slim.
-	// +optional
-	pythonVersion string,
-	// Runtime base, replacing python:<v>-slim.
-	// +optional
-	runtimeBase *dagger.Container,
-	// Install from this wheels directory with no index.
-	// +optional
-	wheels *dagger.Directory,
-	// Package index URL for pip.
-	// +optional
-	pipIndexURL string,
-	// Credential for the pip index (user:password or token).
-	// +optional
-	pipIndexCredential *dagger.Secret,
-	// Port the app listens on (default 5000).
-	// +optional
-	port int,
-) (*dagger.Container, error) {
-	return m.container(ctx, args{app, pythonVersion, nil, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, "", ""},
-		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.SingleStage(), nil })
+// +cache="session"
+func (m *Multistage) SingleStage(ctx context.Context) (*dagger.Container, error) {
+	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.SingleStage(), nil })
 }
 
 // The multi-stage build's first stage: the requirements installed into a virtual
 // environment at /opt/venv.
-func (m *Multistage) Builder(
-	ctx context.Context,
-	// App directory: app.py and requirements.txt at its root.
-	// +defaultPath="/sample-app"
-	app *dagger.Directory,
-	// Python version: base python:<v>.
-	// +optional
-	pythonVersion string,
-	// Builder base, replacing python:<v>.
-	// +optional
-	builderBase *dagger.Container,
-	// Install from this wheels directory with no index.
-	// +optional
-	wheels *dagger.Directory,
-	// Package index URL for pip.
-	// +optional
-	pipIndexURL string,
-	// Credential for the pip index (user:password or token).
-	// +optional
-	pipIndexCredential *dagger.Secret,
-) (*dagger.Container, error) {
-	return m.container(ctx, args{app, pythonVersion, builderBase, nil, wheels, pipIndexURL, pipIndexCredential, 0, "", ""},
-		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Builder(), nil })
+// +cache="session"
+func (m *Multistage) Builder(ctx context.Context) (*dagger.Container, error) {
+	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Builder(), nil })
 }
 
 // The multi-stage build's production image: the slim base, the venv from the
 // builder and the app, run as a non-root user, with a healthcheck.
-func (m *Multistage) MultiStage(
-	ctx context.Context,
-	// App directory: app.py and requirements.txt at its root.
-	// +defaultPath="/sample-app"
-	app *dagger.Directory,
-	// Python version: bases python:<v> (builder) and python:<v>-slim (runtime).
-	// +optional
-	pythonVersion string,
-	// Builder base, replacing python:<v>.
-	// +optional
-	builderBase *dagger.Container,
-	// Runtime base, replacing python:<v>-slim.
-	// +optional
-	runtimeBase *dagger.Container,
-	// Install from this wheels directory with no index.
-	// +optional
-	wheels *dagger.Directory,
-	// Package index URL for pip.
-	// +optional
-	pipIndexURL string,
-	// Credential for the pip index (user:password or token).
-	// +optional
-	pipIndexCredential *dagger.Secret,
-	// Port the app listens on (default 5000).
-	// +optional
-	port int,
-) (*dagger.Container, error) {
-	return m.container(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, "", ""},
-		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Production(ctx) })
+// +cache="session"
+func (m *Multistage) MultiStage(ctx context.Context) (*dagger.Container, error) {
+	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Production(ctx) })
 }
 
 // A production image on scratch with only what the app needs: the interpreter, the
 // pruned standard library, the shared libraries they link against, the venv without
 // pip, the app, CA certificates and time zones. No shell, no pip, no compiler.
+// +cache="session"
 func (m *Multistage) Minimal(
 	ctx context.Context,
-	// App directory: app.py and requirements.txt at its root.
-	// +defaultPath="/sample-app"
-	app *dagger.Directory,
-	// Python version: builder base python:<v>.
-	// +optional
-	pythonVersion string,
-	// Builder base, replacing python:<v>.
-	// +optional
-	builderBase *dagger.Container,
-	// Install from this wheels directory with no index.
-	// +optional
-	wheels *dagger.Directory,
-	// Package index URL for pip.
-	// +optional
-	pipIndexURL string,
-	// Credential for the pip index (user:password or token).
-	// +optional
-	pipIndexCredential *dagger.Secret,
-	// Port the app listens on (default 5000).
-	// +optional
-	port int,
 	// Standard-library modules to keep although the pruning rule drops them (e.g. "unittest").
 	// +optional
 	keep []string,
 ) (*dagger.Container, error) {
-	return m.container(ctx, args{app, pythonVersion, builderBase, nil, wheels, pipIndexURL, pipIndexCredential, port, "", ""},
-		func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Minimal(keep...), nil })
+	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Minimal(keep...), nil })
 }
 
 // Build one variant (single-stage, multi-stage, minimal or tutorial), start it as a service
 // and request / until it answers the expected body. Returns the result as JSON;
 // fails when the check fails.
+// +cache="session"
 func (m *Multistage) Check(
 	ctx context.Context,
 	// Variant: single-stage, multi-stage, minimal or tutorial.
 	// +default="multi-stage"
 	variant string,
-	// App directory: app.py and requirements.txt at its root.
-	// +defaultPath="/sample-app"
-	app *dagger.Directory,
-	// Python version: bases python:<v> (builder) and python:<v>-slim (runtime).
-	// +optional
-	pythonVersion string,
-	// Builder base, replacing python:<v>.
-	// +optional
-	builderBase *dagger.Container,
-	// Runtime base, replacing python:<v>-slim.
-	// +optional
-	runtimeBase *dagger.Container,
-	// Install from this wheels directory with no index.
-	// +optional
-	wheels *dagger.Directory,
-	// Package index URL for pip.
-	// +optional
-	pipIndexURL string,
-	// Credential for the pip index (user:password or token).
-	// +optional
-	pipIndexCredential *dagger.Secret,
-	// Port the app listens on (default 5000).
-	// +optional
-	port int,
-	// Body GET / must answer.
-	// +optional
-	expect string,
-	// Give up after this long, e.g. "30s".
-	// +optional
-	timeout string,
 ) (string, error) {
 	var text string
-	err := m.run(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, expect, timeout},
-		func(_ *lib.Client, p *pipeline.Pipeline) error {
-			image, err := p.Build(ctx, variant)
-			if err != nil {
-				return err
-			}
-			result := p.Check(ctx, image)
-			out, _ := json.MarshalIndent(result, "", "  ")
-			text = string(out)
-			if !result.Passed {
-				return fmt.Errorf("%s did not pass its check: %s\n%s", variant, result.Error, text)
-			}
-			return nil
-		})
+	err := m.run(ctx, func(_ *lib.Client, p *pipeline.Pipeline) error {
+		image, err := p.Build(ctx, variant)
+		if err != nil {
+			return err
+		}
+		result := p.Check(ctx, image)
+		out, _ := json.MarshalIndent(result, "", "  ")
+		text = string(out)
+		if !result.Passed {
+			return fmt.Errorf("%s did not pass its check: %s\n%s", variant, result.Error, text)
+		}
+		return nil
+	})
 	return text, err
 }
 
 // Run compare and return a directory with every image as a tarball that docker load
 // and podman load take (<variant>.tar), and the report as report.json, report.md and
 // report.txt. Fails, printing the report, when a check or a budget fails.
+// +cache="session"
 func (m *Multistage) Export(
 	ctx context.Context,
-	// App directory: app.py and requirements.txt at its root.
-	// +defaultPath="/sample-app"
-	app *dagger.Directory,
-	// Python version: bases python:<v> (builder) and python:<v>-slim (runtime).
-	// +optional
-	pythonVersion string,
-	// Builder base, replacing python:<v>.
-	// +optional
-	builderBase *dagger.Container,
-	// Runtime base, replacing python:<v>-slim.
-	// +optional
-	runtimeBase *dagger.Container,
-	// Install from this wheels directory with no index.
-	// +optional
-	wheels *dagger.Directory,
-	// Package index URL for pip.
-	// +optional
-	pipIndexURL string,
-	// Credential for the pip index (user:password or token).
-	// +optional
-	pipIndexCredential *dagger.Secret,
-	// Port the app listens on (default 5000).
-	// +optional
-	port int,
-	// Body GET / must answer.
-	// +optional
-	expect string,
-	// Give up a service check after this long, e.g. "30s".
-	// +optional
-	timeout string,
 	// Fail when a variant is larger than a size unpacked, as VARIANT=SIZE (e.g. multi-stage=150MB).
 	// +optional
 	maxSize []string,
@@ -321,55 +222,40 @@ func (m *Multistage) Export(
 		return nil, err
 	}
 	var out *dagger.Directory
-	err = m.run(ctx, args{app, pythonVersion, builderBase, runtimeBase, wheels, pipIndexURL, pipIndexCredential, port, expect, timeout},
-		func(client *lib.Client, p *pipeline.Pipeline) error {
-			report, built := p.Compare(ctx)
-			report.ApplyBudgets(budgets)
-			if !report.OK {
-				markdown, _ := report.Render(pipeline.FormatMarkdown)
-				return fmt.Errorf("%s\n%s", markdown, report.Verdict())
-			}
-			dir, err := os.MkdirTemp("", "multistage-export-")
-			if err != nil {
-				return err
-			}
-			if _, err := pipeline.WriteExport(ctx, report, built, dir, false); err != nil {
-				return err
-			}
-			id, err := client.Host().Directory(dir).ID(ctx)
-			if err != nil {
-				return err
-			}
-			out = dag.LoadDirectoryFromID(dagger.DirectoryID(id))
-			_, err = out.Sync(ctx)
+	err = m.run(ctx, func(client *lib.Client, p *pipeline.Pipeline) error {
+		report, built := p.Compare(ctx)
+		report.ApplyBudgets(budgets)
+		if !report.OK {
+			markdown, _ := report.Render(pipeline.FormatMarkdown)
+			return fmt.Errorf("%s\n%s", markdown, report.Verdict())
+		}
+		dir, err := os.MkdirTemp("", "multistage-export-")
+		if err != nil {
 			return err
-		})
+		}
+		if _, err := pipeline.WriteExport(ctx, report, built, dir, false); err != nil {
+			return err
+		}
+		id, err := client.Host().Directory(dir).ID(ctx)
+		if err != nil {
+			return err
+		}
+		out = dag.LoadDirectoryFromID(dagger.DirectoryID(id))
+		_, err = out.Sync(ctx)
+		return err
+	})
 	return out, err
 }
 
-// args are the arguments the functions share, in the generated types.
-type args struct {
-	app                *dagger.Directory
-	pythonVersion      string
-	builderBase        *dagger.Container
-	runtimeBase        *dagger.Container
-	wheels             *dagger.Directory
-	pipIndexURL        string
-	pipIndexCredential *dagger.Secret
-	port               int
-	expect             string
-	timeout            string
-}
-
-// run joins the session with the dagger.io/dagger library, turns the arguments into
+// run joins the session with the dagger.io/dagger library, turns the settings into
 // pipeline options (objects cross by ID) and calls fn.
-func (m *Multistage) run(ctx context.Context, a args, fn func(*lib.Client, *pipeline.Pipeline) error) error {
+func (m *Multistage) run(ctx context.Context, fn func(*lib.Client, *pipeline.Pipeline) error) error {
 	client, err := lib.Connect(ctx)
 	if err != nil {
 		return fmt.Errorf("joining the Dagger session: %w", err)
 	}
 	defer client.Close()
-	opts, err := a.options(ctx, client)
+	opts, err := m.options(ctx, client)
 	if err != nil {
 		return err
 	}
@@ -381,9 +267,9 @@ func (m *Multistage) run(ctx context.Context, a args, fn func(*lib.Client, *pipe
 }
 
 // container runs build and hands its container back in the generated type.
-func (m *Multistage) container(ctx context.Context, a args, build func(*pipeline.Pipeline) (*lib.Container, error)) (*dagger.Container, error) {
+func (m *Multistage) container(ctx context.Context, build func(*pipeline.Pipeline) (*lib.Container, error)) (*dagger.Container, error) {
 	var out *dagger.Container
-	err := m.run(ctx, a, func(_ *lib.Client, p *pipeline.Pipeline) error {
+	err := m.run(ctx, func(_ *lib.Client, p *pipeline.Pipeline) error {
 		ctr, err := build(p)
 		if err != nil {
 			return err
@@ -398,30 +284,31 @@ func (m *Multistage) container(ctx context.Context, a args, build func(*pipeline
 	return out, err
 }
 
-func (a args) options(ctx context.Context, client *lib.Client) (pipeline.Options, error) {
-	opts := pipeline.Options{PythonVersion: a.pythonVersion, PipIndexURL: a.pipIndexURL, Port: a.port, ExpectedBody: a.expect}
-	if a.timeout != "" {
-		d, err := time.ParseDuration(a.timeout)
+func (m *Multistage) options(ctx context.Context, client *lib.Client) (pipeline.Options, error) {
+	opts := pipeline.Options{PythonVersion: m.PythonVersion, PipIndexURL: m.PipIndexURL, Port: m.Port,
+		ExpectedBody: m.Expect, Command: strings.Fields(m.Command), IncludeAll: m.IncludeAll}
+	if m.Timeout != "" {
+		d, err := time.ParseDuration(m.Timeout)
 		if err != nil {
-			return opts, fmt.Errorf("timeout %q is not a duration: use for example 30s", a.timeout)
+			return opts, fmt.Errorf("timeout %q is not a duration: use for example 30s", m.Timeout)
 		}
 		opts.CheckTimeout = d
 	}
 	var err error
-	if opts.App, err = loadDirectory(ctx, client, a.app); err != nil {
+	if opts.App, err = loadDirectory(ctx, client, m.App); err != nil {
 		return opts, err
 	}
-	if opts.Wheels, err = loadDirectory(ctx, client, a.wheels); err != nil {
+	if opts.Wheels, err = loadDirectory(ctx, client, m.Wheels); err != nil {
 		return opts, err
 	}
-	if opts.BuilderBase, err = loadContainer(ctx, client, a.builderBase); err != nil {
+	if opts.BuilderBase, err = loadContainer(ctx, client, m.BuilderBase); err != nil {
 		return opts, err
 	}
-	if opts.RuntimeBase, err = loadContainer(ctx, client, a.runtimeBase); err != nil {
+	if opts.RuntimeBase, err = loadContainer(ctx, client, m.RuntimeBase); err != nil {
 		return opts, err
 	}
-	if a.pipIndexCredential != nil {
-		id, err := a.pipIndexCredential.ID(ctx)
+	if m.PipIndexCredential != nil {
+		id, err := m.PipIndexCredential.ID(ctx)
 		if err != nil {
 			return opts, err
 		}
