@@ -45,7 +45,7 @@ func TestBadAppDirectoriesAreRefusedBeforeBuilding(t *testing.T) {
 		want  string
 	}{
 		{"empty", map[string]string{}, "app directory is empty: add app.py and requirements.txt"},
-		{"no requirements", map[string]string{"app.py": "print()"}, "app directory has no requirements.txt: add one, even empty"},
+		{"no requirements", map[string]string{"app.py": "print()"}, "app directory has no requirements.txt, pyproject.toml or lock file: add requirements.txt, even empty"},
 		{"no app.py", map[string]string{"requirements.txt": ""}, "app directory has no app.py: add it, or pass --command"},
 	}
 	for _, c := range cases {

@@ -1,0 +1,146 @@
+package pipeline_test
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/multistage/multistage/internal/testenv"
+	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/project"
+)
+
+// testProject is one of the test projects under testdata/, as people have them.
+type testProject struct {
+	dir    string
+	format project.Format
+	// installs names a module the project's own package provides (src layout), if any.
+	installs string
+}
+
+var testProjects = []testProject{
+	{"uv-app", project.FormatUV, ""},
+	{"poetry-app", project.FormatPoetry, ""},
+	{"pipenv-app", project.FormatPipenv, ""},
+	{"pyproject-app", project.FormatPyproject, ""},
+	{"src-package-app", project.FormatPyproject, "hello_pkg"},
+	{"tools-only-pyproject-app", project.FormatRequirements, ""},
+}
+
+func testdataDir(name string) string { return filepath.Join(testenv.RepoRoot(), "testdata", name) }
+
+// copyTree copies a test project into a fresh directory (so a test can edit it).
+func copyTree(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestEveryProjectFormatBuildsAndServesInEveryVariant: each format's test project is
+// read as that format, and every variant expected to pass serves its page; the
+// tutorial's recipe still fails as written.
+func TestEveryProjectFormatBuildsAndServesInEveryVariant(t *testing.T) {
+	testenv.Client(t)
+	for _, tp := range testProjects {
+		t.Run(tp.dir, func(t *testing.T) {
+			t.Parallel()
+			p := kitPipeline(t, testdataDir(tp.dir), func(o *pipeline.Options) { o.ExpectedBody = "Hello from " + tp.dir + "!" })
+			report, built := p.Compare(context.Background())
+			if report.Project == nil || report.Project.Format != tp.format {
+				t.Fatalf("project read as %+v, want %s", report.Project, tp.format)
+			}
+			for _, image := range report.Images {
+				if image.Check.Passed != image.ExpectedToPass {
+					t.Errorf("%s: check passed=%t (%s), want %t; logs: %s", image.Variant, image.Check.Passed, image.Check.Error, image.ExpectedToPass, strings.Join(image.Check.Logs, " | "))
+				}
+			}
+			table, _ := report.Render(pipeline.FormatTable)
+			if !strings.Contains(table, "project: "+string(tp.format)) {
+				t.Errorf("the report does not name the format:\n%s", table)
+			}
+			t.Logf("%s:\n%s", tp.dir, table)
+			if tp.installs == "" {
+				return
+			}
+			// The project itself is installed into the venv, so only /opt/venv crosses.
+			for _, b := range built {
+				if b.Variant.Name != pipeline.VariantMultiStage {
+					continue
+				}
+				out, err := b.Image.WithExec([]string{"python", "-c", "import " + tp.installs + ", sys; print(" + tp.installs + ".__file__)"}).Stdout(context.Background())
+				if err != nil || !strings.HasPrefix(strings.TrimSpace(out), "/opt/venv/") {
+					t.Errorf("multi-stage: %s not installed in the venv: %q %v", tp.installs, out, err)
+				}
+			}
+		})
+	}
+}
+
+// TestLockedDevGroupsAndForeignMarkersAreNotInstalled: pytest (a dev group) and
+// colorama (Windows only) are locked but must not be in the image.
+func TestLockedDevGroupsAndForeignMarkersAreNotInstalled(t *testing.T) {
+	testenv.Client(t)
+	for _, dir := range []string{"uv-app", "poetry-app", "pipenv-app"} {
+		t.Run(dir, func(t *testing.T) {
+			p := kitPipeline(t, testdataDir(dir), nil)
+			builder := p.Builder()
+			out, err := builder.WithExec([]string{"/opt/venv/bin/python", "-c",
+				"import importlib.metadata as m; print(sorted(d.metadata['Name'].lower() for d in m.distributions()))"}).Stdout(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out, "'flask'") || strings.Contains(out, "pytest") || strings.Contains(out, "colorama") {
+				t.Errorf("installed: %s (want flask, no pytest, no colorama)", out)
+			}
+		})
+	}
+}
+
+// TestEditingTheSourceReusesTheDependencyLayerForEveryFormat: after an app.py edit no
+// pip install runs again (the installed files keep their time), for each format.
+func TestEditingTheSourceReusesTheDependencyLayerForEveryFormat(t *testing.T) {
+	testenv.Client(t)
+	venvFlask := "/opt/venv/lib/python3.13/site-packages/flask/__init__.py"
+	for _, tp := range testProjects {
+		t.Run(tp.dir, func(t *testing.T) {
+			dir := copyTree(t, testdataDir(tp.dir))
+			stamp := func() string {
+				production, err := kitPipeline(t, dir, nil).Production(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return installedAt(t, production, venvFlask)
+			}
+			before := stamp()
+			f, err := os.OpenFile(filepath.Join(dir, "app.py"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteString("\n# edited by " + t.Name() + "\n")
+			f.Close()
+			if after := stamp(); after != before {
+				t.Errorf("an app.py edit reinstalled the dependencies: %s then %s", before, after)
+			}
+		})
+	}
+}
