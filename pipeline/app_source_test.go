@@ -17,8 +17,8 @@ import (
 // virtualenv by its pyvenv.cfg, whatever its name): each path with
 // its size. None of it may reach an image.
 var junk = map[string]int{
-	"env/pyvenv.cfg":                40,
-	"env/lib/python3.13/big.so":     2_000_000,
+	"env/pyvenv.cfg":                  40,
+	"env/lib/python3.13/big.so":       2_000_000,
 	".git/HEAD":                       23,
 	".git/objects/pack/pack-1.pack":   1_000_000,
 	"__pycache__/app.cpython-313.pyc": 700,

@@ -14,8 +14,8 @@ import (
 var appFiles = []string{"app.py", "main.py", "wsgi.py", "asgi.py"}
 
 var (
-	wsgiObject = regexp.MustCompile(`(?m)^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=\s*(?:flask\.)?Flask\(|^(application)\s*=\s*get_wsgi_application\(`)
-	asgiObject = regexp.MustCompile(`(?m)^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=\s*(?:fastapi\.|starlette\.applications\.)?(?:FastAPI|Starlette)\(|^(application)\s*=\s*get_asgi_application\(`)
+	wsgiObject     = regexp.MustCompile(`(?m)^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=\s*(?:flask\.)?Flask\(|^(application)\s*=\s*get_wsgi_application\(`)
+	asgiObject     = regexp.MustCompile(`(?m)^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=\s*(?:fastapi\.|starlette\.applications\.)?(?:FastAPI|Starlette)\(|^(application)\s*=\s*get_asgi_application\(`)
 	djangoSettings = regexp.MustCompile(`DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([A-Za-z0-9_.]+)\.settings['"]`)
 )
 
