@@ -419,3 +419,32 @@ func TestProductionStartsFromBytecode(t *testing.T) {
 		t.Errorf("control: single-stage compiled nothing at start; the check above proves nothing")
 	}
 }
+
+// TestProductionImagesStopPromptlyOnSigterm: `podman stop` sends SIGTERM and kills
+// after 10 s; a production image's app (PID 1) must end on the SIGTERM, in under 2 s.
+func TestProductionImagesStopPromptlyOnSigterm(t *testing.T) {
+	podman := testenv.Podman(t)
+	_, dir := compareSample(t)
+	for _, variant := range []string{pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+		t.Run(variant, func(t *testing.T) {
+			run(t, podman, "load", "-i", filepath.Join(dir, variant+".tar"))
+			loadedAs := firstExisting(t, podman, "localhost/"+pipeline.ImageTag(variant), "docker.io/"+pipeline.ImageTag(variant))
+			port := freePort(t)
+			name := fmt.Sprintf("multistage-stop-%d", time.Now().UnixNano())
+			args := append([]string{"run", "-d", "--name", name, "-p", fmt.Sprintf("127.0.0.1:%d:5000", port)}, testenv.PodmanRunFlags...)
+			run(t, podman, append(args, loadedAs)...)
+			t.Cleanup(func() { exec.Command(podman, "rm", "-f", name).Run() })
+			if body := getUntil(t, fmt.Sprintf("http://127.0.0.1:%d/", port), 30*time.Second); body != pipeline.DefaultExpectedBody {
+				t.Fatalf("answered %q", body)
+			}
+			start := time.Now()
+			run(t, podman, "stop", "--time", "10", name)
+			took := time.Since(start)
+			code := strings.TrimSpace(run(t, podman, "inspect", "--format", "{{.State.ExitCode}}", name))
+			t.Logf("%s: podman stop took %.2fs, exit code %s", variant, took.Seconds(), code)
+			if took > 2*time.Second {
+				t.Errorf("%s took %.1fs to stop on SIGTERM (killed after the grace period?), exit code %s", variant, took.Seconds(), code)
+			}
+		})
+	}
+}

@@ -39,7 +39,8 @@ func (p *Pipeline) Builder() *dagger.Container {
 		WithExec([]string{"python", "-m", "venv", "--without-pip", venvPath}).
 		WithWorkdir(appPath)
 	builder = p.installRequirements(builder, venvPip, appPath)
-	return p.installProject(builder, venvPip)
+	return p.installProject(builder, venvPip).
+		WithNewFile(launcherPath, stopOnSigterm)
 }
 
 // venvPip is the builder's pip installing into the venv, which has no pip of its own.
@@ -86,10 +87,12 @@ func (p *Pipeline) runsAsProduction(path string) func(*dagger.Container) *dagger
 			WithEnvVariable("VIRTUAL_ENV", venvPath).
 			WithEnvVariable("PYTHONDONTWRITEBYTECODE", "1").
 			WithEnvVariable("PYTHONUNBUFFERED", "1").
+			// Platforms hand the port over as PORT; gunicorn binds 0.0.0.0:$PORT by itself.
+			WithEnvVariable("PORT", strconv.Itoa(p.opts.Port)).
 			WithUser(uid+":"+uid).
 			WithExposedPort(p.opts.Port).
 			WithDockerHealthcheck(healthcheckCommand(p.opts.Port), healthcheckOptions).
-			WithDefaultArgs(p.opts.Command).
+			WithDefaultArgs(p.productionCommand()).
 			WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port))
 	}
 }

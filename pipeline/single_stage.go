@@ -22,6 +22,7 @@ func (p *Pipeline) SingleStage() *dagger.Container {
 	image = p.installRequirements(image, []string{"pip"}, "/app", "--no-cache-dir")
 	image = image.WithDirectory("/app", p.app)
 	return p.installProject(image, []string{"pip"}, "--no-cache-dir").
+		WithEnvVariable("PORT", strconv.Itoa(p.opts.Port)).
 		WithExposedPort(p.opts.Port).
 		WithDefaultArgs(p.opts.Command).
 		WithLabel("org.opencontainers.image.title", "multistage single-stage").

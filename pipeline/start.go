@@ -1,0 +1,26 @@
+package pipeline
+
+import (
+	_ "embed"
+	"strings"
+)
+
+// stopOnSigterm is the launcher a production image runs a Python script with, so that
+// SIGTERM stops it (stop_on_sigterm.py says why). It travels inside the venv.
+//
+//go:embed stop_on_sigterm.py
+var stopOnSigterm string
+
+// launcherPath is where the launcher lies in the venv (so it crosses with it).
+const launcherPath = venvPath + "/bin/multistage-stop-on-sigterm.py"
+
+// productionCommand is the plan's start command as a production image runs it: a
+// `python script.py` goes through the launcher; servers such as gunicorn and uvicorn
+// handle SIGTERM themselves and run as they are, in exec form (no shell in between).
+func (p *Pipeline) productionCommand() []string {
+	cmd := p.opts.Command
+	if len(cmd) >= 2 && cmd[0] == "python" && strings.HasSuffix(cmd[1], ".py") {
+		return append([]string{"python", launcherPath}, cmd[1:]...)
+	}
+	return cmd
+}
