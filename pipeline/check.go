@@ -25,6 +25,9 @@ type CheckResult struct {
 	// Status and Body are the last answer to GET / (0 and "" without one).
 	Status int    `json:"status"`
 	Body   string `json:"body"`
+	// Server is the answer's Server header: which server answered (gunicorn, uvicorn,
+	// Werkzeug), where it says.
+	Server string `json:"server,omitempty"`
 	// Attempts counts the requests the probe made.
 	Attempts int `json:"attempts"`
 	// ReadySeconds is the time from starting the service to the first good answer.

@@ -36,8 +36,8 @@ func pollUntilAnswered(ctx context.Context, address string, port int, expected s
 	wrongAnswers := 0
 	for {
 		result.Attempts++
-		status, body, err := getOnce(ctx, client, address, time.Until(deadline))
-		result.Status, result.Body = status, body
+		status, body, server, err := getOnce(ctx, client, address, time.Until(deadline))
+		result.Status, result.Body, result.Server = status, body, server
 		switch {
 		case err == nil && status == 200 && body == expected:
 			result.Passed, result.Error = true, ""
@@ -63,25 +63,25 @@ func pollUntilAnswered(ctx context.Context, address string, port int, expected s
 	}
 }
 
-// getOnce makes one request: the status and (the start of) the body, or why there
-// was no HTTP answer.
-func getOnce(ctx context.Context, client *http.Client, address string, remaining time.Duration) (int, string, error) {
+// getOnce makes one request: the status, (the start of) the body and the Server
+// header, or why there was no HTTP answer.
+func getOnce(ctx context.Context, client *http.Client, address string, remaining time.Duration) (int, string, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, max(200*time.Millisecond, min(3*time.Second, remaining)))
 	defer cancel()
 	request, err := http.NewRequestWithContext(ctx, http.MethodGet, address, nil)
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	response, err := client.Do(request)
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	defer response.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(response.Body, maxBody))
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
-	return response.StatusCode, string(body), nil
+	return response.StatusCode, string(body), response.Header.Get("Server"), nil
 }
 
 // errorCause drops the request from a client error ("Get \"http://…\": EOF" → "EOF").

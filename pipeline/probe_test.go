@@ -22,11 +22,12 @@ func TestProbeWaitsForTheRightAnswer(t *testing.T) {
 			conn.Close()
 			return
 		}
+		w.Header().Set("Server", "gunicorn")
 		w.Write([]byte("hello"))
 	}))
 	defer server.Close()
 	result := pollUntilAnswered(context.Background(), server.URL+"/", 5000, "hello", 5*time.Second)
-	if !result.Passed || result.Status != 200 || result.Body != "hello" || result.Attempts != 3 || result.Error != "" {
+	if !result.Passed || result.Status != 200 || result.Body != "hello" || result.Server != "gunicorn" || result.Attempts != 3 || result.Error != "" {
 		t.Fatalf("want a pass on the third request, got %+v", result)
 	}
 }

@@ -198,6 +198,9 @@ func detailLines(image ImageReport) []string {
 		}
 		lines = append(lines, "largest: "+strings.Join(parts, ", "))
 	}
+	if image.Check.Passed && image.Check.Server != "" {
+		lines = append(lines, "served by: "+image.Check.Server)
+	}
 	if !image.Check.Passed {
 		lines = append(lines, "check: "+image.Check.Error)
 		if why := keyLogLine(image.Check.Logs); why != "" {
