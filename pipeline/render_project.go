@@ -26,9 +26,11 @@ func (r *Report) projectLines() []string {
 			fmt.Sprintf("start:   %s (%s), PORT=%d", strings.Join(p.Command, " "), p.CommandReason, p.Port))
 	}
 	if s := r.AppSource; s != nil {
-		switch s.Rule {
-		case "none":
+		switch {
+		case s.Rule == "none":
 			lines = append(lines, "sent:    the whole app directory (--include-all, no .dockerignore)")
+		case s.LeftOutFiles == 0:
+			lines = append(lines, "sent:    the whole app directory (nothing matched "+ruleText(s.Rule)+")")
 		default:
 			lines = append(lines, fmt.Sprintf("sent:    the app directory less %d files (%s) left out by %s", s.LeftOutFiles, FormatBytes(s.LeftOutBytes), ruleText(s.Rule)))
 		}

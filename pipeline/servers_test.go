@@ -1,0 +1,59 @@
+package pipeline_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/multistage/multistage/internal/testenv"
+	"github.com/multistage/multistage/pipeline"
+)
+
+// TestTheStartCommandIsChosenAndServes: each test app starts the way production
+// does, chosen from the project, and the chosen server answers in single-stage,
+// multi-stage and minimal (the check reads the Server header).
+func TestTheStartCommandIsChosenAndServes(t *testing.T) {
+	testenv.Client(t)
+	cases := []struct {
+		dir, command, reason, server string
+	}{
+		{"flask-gunicorn-app", "gunicorn app:app", "the dependencies include gunicorn; WSGI app app:app found in app.py", "gunicorn"},
+		{"fastapi-uvicorn-app", "uvicorn main:app --host 0.0.0.0 --port 5000", "the dependencies include uvicorn; ASGI app main:app found in main.py", "uvicorn"},
+		{"django-app", "gunicorn mysite.wsgi:application", "manage.py (settings mysite.settings)", "gunicorn"},
+		{"procfile-app", "gunicorn --workers 2 --bind 0.0.0.0:5000 server:application", "the Procfile's web: line", "gunicorn"},
+	}
+	for _, c := range cases {
+		t.Run(c.dir, func(t *testing.T) {
+			t.Parallel()
+			p := kitPipeline(t, testdataDir(c.dir), func(o *pipeline.Options) {
+				o.ExpectedBody = "Hello from " + c.dir + "!"
+				o.Variants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal}
+			})
+			report, _ := p.Compare(context.Background())
+			plan := report.Project
+			if got := strings.Join(plan.Command, " "); got != c.command || !strings.Contains(plan.CommandReason, c.reason) {
+				t.Errorf("start command %q (%s), want %q (%s)", got, plan.CommandReason, c.command, c.reason)
+			}
+			for _, image := range report.Images {
+				if !image.Check.Passed || !strings.HasPrefix(image.Check.Server, c.server) {
+					t.Errorf("%s: passed=%t, served by %q (want %s): %s; logs: %s", image.Variant, image.Check.Passed, image.Check.Server, c.server,
+						image.Check.Error+image.Error, strings.Join(image.Check.Logs, " | "))
+				}
+			}
+			if m := imageOf(report, pipeline.VariantMinimal); m != nil && m.Contents != nil && (len(m.Contents.Shell)+len(m.Contents.Pip)+len(m.Contents.Compiler) > 0) {
+				t.Errorf("minimal carries tools: shell %v pip %v compiler %v", m.Contents.Shell, m.Contents.Pip, m.Contents.Compiler)
+			}
+			table, _ := report.Render(pipeline.FormatTable)
+			t.Logf("%s:\n%s", c.dir, table)
+		})
+	}
+}
+
+func imageOf(report *pipeline.Report, variant string) *pipeline.ImageReport {
+	for i := range report.Images {
+		if report.Images[i].Variant == variant {
+			return &report.Images[i]
+		}
+	}
+	return nil
+}
