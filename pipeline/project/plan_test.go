@@ -61,13 +61,6 @@ python-versions = "*"
 files = [{file = "colorama-0.4.6-py2.py3-none-any.whl", hash = "sha256:co"}]
 
 [[package]]
-name = "importlib-metadata"
-version = "8.0.0"
-optional = false
-python-versions = ">=3.8"
-files = [{file = "importlib_metadata-8.0.0-py3-none-any.whl", hash = "sha256:im"}]
-
-[[package]]
 name = "pytest"
 version = "8.3.4"
 optional = false
@@ -194,8 +187,8 @@ func TestReadFindsTheFormatInTheDocumentedOrder(t *testing.T) {
 		{"pyproject package", files("app.py", flaskApp, "pyproject.toml", "[project]\nname = \"pkg\"\ndependencies = [\"flask\"]\n[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n"), FormatPyproject, 1, nil, "no lock file", true},
 		{"uv.lock", files("app.py", flaskApp, "pyproject.toml", uvPyproject, "uv.lock", uvLockText, "requirements.txt", "ignored\n"), FormatUV, 4,
 			[]string{"asgiref==3.8.1", "click==8.1.8", "colorama==0.4.6;sys_platform == 'win32'", "flask==3.1.0"}, "dev groups left out (dev)", false},
-		{"poetry.lock", files("app.py", flaskApp, "pyproject.toml", poetryPyproject, "poetry.lock", poetryLockText), FormatPoetry, 4,
-			[]string{"click==8.1.8", "colorama==0.4.6;platform_system == \"Windows\"", "flask==3.1.0", "importlib-metadata==8.0.0;python_version < \"3.10\""}, "groups left out (dev)", false},
+		{"poetry.lock", files("app.py", flaskApp, "pyproject.toml", poetryPyproject, "poetry.lock", poetryLockText), FormatPoetry, 3,
+			[]string{"click==8.1.8", "colorama==0.4.6;platform_system == \"Windows\"", "flask==3.1.0"}, "groups left out (dev)", false},
 		{"Pipfile.lock", files("app.py", flaskApp, "Pipfile.lock", pipfileLockText), FormatPipenv, 2,
 			[]string{"click==8.1.8", "flask==3.1.0;python_version >= '3.9'"}, "develop left out (1 packages)", false},
 	}
@@ -264,6 +257,8 @@ func TestReadRefusesBadInputInOneLine(t *testing.T) {
 			"uv.lock is out of date: pyproject.toml requires Flask[async] >=3.1, which the lock was not made from: run `uv lock`"},
 		{"poetry lock out of date", files("pyproject.toml", strings.Replace(poetryPyproject, `flask = "^3.0"`, `flask = "^3.1"`, 1), "poetry.lock", poetryLockText), nil,
 			"poetry.lock is out of date: pyproject.toml changed since the lock was made (content-hash differs): run `poetry lock`"},
+		{"poetry lock missing a needed package", files("pyproject.toml", poetryPyproject, "poetry.lock", strings.Replace(poetryLockText, `click = ">=8.1.3"`, "click = \">=8.1.3\"\nwerkzeug = \">=3\"", 1)), nil,
+			"poetry.lock does not lock werkzeug, which the project needs: run `poetry lock`"},
 		{"poetry without lock", files("pyproject.toml", poetryPyproject), nil, "poetry project without poetry.lock: run `poetry lock`"},
 		{"requires-python excludes", files("app.py", flaskApp, "pyproject.toml", "[project]\nname = \"p\"\nrequires-python = \">=3.14\"\ndependencies = [\"flask\"]\n"), nil,
 			`pyproject.toml requires-python ">=3.14" excludes Python 3.13 (from default): pass --python-version with a version it allows, or change it`},

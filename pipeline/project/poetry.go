@@ -69,6 +69,11 @@ func readPoetryLock(data []byte, pyproject *pyprojectFile) (*Plan, error) {
 			continue
 		}
 		p := packages[n]
+		if p == nil && markers.String() != "" {
+			// Poetry leaves out what no Python the project allows can need
+			// (importlib-metadata for python_version < "3.10" under python = "^3.11").
+			continue
+		}
 		if p == nil {
 			return nil, fmt.Errorf("poetry.lock does not lock %s, which the project needs: run `poetry lock`", n)
 		}
