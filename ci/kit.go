@@ -10,17 +10,18 @@ import (
 
 // KitCmd makes the offline kit.
 type KitCmd struct {
-	Dir    string `required:"" env:"MULTISTAGE_KIT_DIR" help:"Directory for builder.tar, runtime.tar and wheels/ (and a cache)."`
-	Suite  string `default:"trixie" env:"MULTISTAGE_KIT_SUITE" help:"Debian release of the bases (trixie has Python 3.13)."`
-	Python string `default:"3.13" env:"MULTISTAGE_KIT_PYTHON" help:"Python version the suite carries; names the pushed tags."`
-	Mirror string `env:"MULTISTAGE_KIT_MIRROR" help:"Debian mirror URL (mmdebstrap's default when empty)."`
-	Push   string `env:"MULTISTAGE_KIT_PUSH" placeholder:"HOST:PORT" help:"Also push the bases to this registry (plain HTTP) as library/python:<v> and library/python:<v>-slim."`
+	Dir    string   `required:"" env:"MULTISTAGE_KIT_DIR" help:"Directory for builder.tar, runtime.tar and wheels/ (and a cache)."`
+	Suite  string   `default:"trixie" env:"MULTISTAGE_KIT_SUITE" help:"Debian release of the bases (trixie has Python 3.13)."`
+	Python string   `default:"3.13" env:"MULTISTAGE_KIT_PYTHON" help:"Python version the suite carries; names the pushed tags."`
+	Mirror string   `env:"MULTISTAGE_KIT_MIRROR" help:"Debian mirror URL (mmdebstrap's default when empty)."`
+	With   []string `env:"MULTISTAGE_KIT_WITH" sep:"," placeholder:"python3-NAME" help:"More Debian packages whose Python distributions (and their dependencies') become wheels, e.g. your app's dependencies."`
+	Push   string   `env:"MULTISTAGE_KIT_PUSH" placeholder:"HOST:PORT" help:"Also push the bases to this registry (plain HTTP) as library/python:<v> and library/python:<v>-slim."`
 }
 
 // Run makes the kit and says where its parts are.
 func (k *KitCmd) Run(ctx context.Context) error {
 	result, err := kit.Make(ctx, kit.Options{
-		Dir: k.Dir, Suite: k.Suite, PythonVersion: k.Python, Mirror: k.Mirror, Push: k.Push,
+		Dir: k.Dir, Suite: k.Suite, PythonVersion: k.Python, Mirror: k.Mirror, With: k.With, Push: k.Push,
 		Log: func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) },
 	})
 	if err != nil {

@@ -3,8 +3,10 @@
 //
 // It writes DIR/builder.tar and DIR/runtime.tar (OCI image tarballs that behave like
 // the official python:<v> and python:<v>-slim for every recipe of the pipeline) and
-// DIR/wheels/ (Flask and its dependencies, repackaged from Debian's python3-* packages
-// so that an unchanged `pip install -r requirements.txt --no-index --find-links` works).
+// DIR/wheels/ (Flask, gunicorn, uvicorn, FastAPI, Django, setuptools as a build backend,
+// any packages Options.With adds, and all their dependencies, repackaged from Debian's
+// python3-* packages so that an unchanged `pip install -r requirements.txt --no-index
+// --find-links` works).
 package kit
 
 import (
@@ -26,6 +28,9 @@ type Options struct {
 	PythonVersion string
 	// Mirror is a Debian mirror URL; empty means mmdebstrap's default.
 	Mirror string
+	// With adds Debian packages (python3-NAME) to the harvest, so that their Python
+	// distributions, and their dependencies', come out as wheels too.
+	With []string
 	// Push, as HOST:PORT, also pushes the bases to that registry as
 	// library/python:<v> and library/python:<v>-slim (plain HTTP).
 	Push string
@@ -59,6 +64,10 @@ func Make(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if opts.Log == nil {
 		opts.Log = func(string, ...any) {}
+	}
+	harvestRoot, err := HarvestRoot(opts.Suite, opts.With...)
+	if err != nil {
+		return nil, err // before anything is built
 	}
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
 		return nil, fmt.Errorf("mmdebstrap is not installed: apt-get install mmdebstrap (the kit builds its bases with it)")
@@ -103,7 +112,7 @@ func Make(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 
-	harvest, err := HarvestRoot(opts.Suite).MakeDir(ctx, opts)
+	harvest, err := harvestRoot.MakeDir(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

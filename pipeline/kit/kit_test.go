@@ -1,6 +1,7 @@
 package kit_test
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -70,5 +71,75 @@ func TestKitWheelsInstallFlaskOffline(t *testing.T) {
 		k.Wheels+":/wheels:ro", app+":/app:ro")
 	if !strings.Contains(out, "flask-imported") {
 		t.Fatalf("flask not importable:\n%s", out)
+	}
+}
+
+// TestKitWheelsInstallFrameworksOffline installs each framework the kit carries from
+// its wheels alone, in a venv of its own in the builder base with no network, and runs
+// what a project would: the console scripts pip makes from the wheels' entry points, and
+// pydantic's compiled core.
+func TestKitWheelsInstallFrameworksOffline(t *testing.T) {
+	podman := testenv.Podman(t)
+	k := testenv.Kit(t)
+	builder := load(t, podman, k.Builder)
+	for _, tc := range []struct {
+		name, install, check string
+		want                 []string
+	}{
+		{"gunicorn", "gunicorn", "/v/bin/gunicorn --version", []string{"gunicorn (version 23."}},
+		{"uvicorn", "uvicorn", "/v/bin/uvicorn --version && /v/bin/python -c 'import uvicorn, h11, click; print(\"uvicorn-imported\")'",
+			[]string{"Running uvicorn 0.", "uvicorn-imported"}},
+		{"fastapi", "fastapi", `/v/bin/python -c '
+import fastapi, pydantic, pydantic_core._pydantic_core as core
+class Item(pydantic.BaseModel):
+    n: int
+print("fastapi", fastapi.__version__, Item.model_validate({"n": "7"}).n, core.__file__.endswith("cpython-313-x86_64-linux-gnu.so"))'`,
+			[]string{"fastapi 0.", " 7 True"}},
+		{"django", "django", "/v/bin/django-admin --version", []string{"4.2."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out := podmanRun(t, podman, builder,
+				`set -e; python -m venv /v && /v/bin/pip install -q --no-index --find-links /wheels `+tc.install+` && `+tc.check,
+				k.Wheels+":/wheels:ro")
+			for _, want := range tc.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("%q not in\n%s", want, out)
+				}
+			}
+		})
+	}
+}
+
+// TestKitWheelsBuildASrcLayoutProjectOffline has pip build a setuptools project from
+// source with build isolation: the backend (setuptools>=61) comes from the kit's wheels
+// into pip's throwaway build environment, not into the venv.
+func TestKitWheelsBuildASrcLayoutProjectOffline(t *testing.T) {
+	podman := testenv.Podman(t)
+	k := testenv.Kit(t)
+	builder := load(t, podman, k.Builder)
+	project := t.TempDir()
+	for path, content := range map[string]string{
+		"pyproject.toml": "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n\n" +
+			"[project]\nname = \"tiny-pkg\"\nversion = \"0.1.0\"\ndependencies = [\"packaging\"]\n\n" +
+			"[project.scripts]\ntiny = \"tiny_pkg:main\"\n",
+		"src/tiny_pkg/__init__.py": "def main():\n    print('tiny says hi')\n",
+	} {
+		full := filepath.Join(project, path)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := podmanRun(t, podman, builder,
+		`set -e; cp -r /src /tmp/p && python -m venv /v && /v/bin/pip install -q --no-index --find-links /wheels /tmp/p && `+
+			`/v/bin/tiny && (/v/bin/python -c 'import setuptools' 2>/dev/null && echo setuptools-in-venv || echo isolated)`,
+		k.Wheels+":/wheels:ro", project+":/src:ro")
+	for _, want := range []string{"tiny says hi", "isolated"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%q not in\n%s", want, out)
+		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -46,9 +48,48 @@ func BuilderRoot(suite string) RootFS {
 	return r
 }
 
-// HarvestRoot carries Debian's Flask and its dependencies, to be repackaged as wheels.
-func HarvestRoot(suite string) RootFS {
-	return RootFS{Name: "harvest", Suite: suite, Variant: "essential", Packages: []string{"python3-flask"}}
+// Harvested are the Debian packages whose Python distributions, and those of their
+// dependencies, the kit repackages as wheels: the web frameworks and servers the
+// recipes meet (Flask, gunicorn, uvicorn, FastAPI with pydantic, Django) and
+// setuptools (with wheel) as the build backend of projects pip builds from source.
+// libjs-jquery fills the links Debian's Django has in place of its bundled jQuery.
+var Harvested = []string{
+	"python3-flask",
+	"python3-gunicorn", "python3-packaging",
+	"python3-uvicorn", "python3-h11", "python3-click",
+	"python3-fastapi", "python3-starlette", "python3-pydantic", "python3-pydantic-core",
+	"python3-typing-extensions", "python3-annotated-types", "python3-anyio", "python3-sniffio", "python3-idna",
+	"python3-django", "python3-asgiref", "python3-sqlparse", "libjs-jquery",
+	"python3-setuptools", "python3-pkg-resources", "python3-wheel",
+}
+
+// debianPackageName is what Debian allows in a package name (Debian Policy 5.6.1).
+var debianPackageName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+
+// HarvestRoot carries the Harvested packages and the extra ones given (a project's
+// own dependencies, say python3-requests), to be repackaged as wheels. The extra
+// packages are sorted and deduplicated, so the root's cache key does not depend on
+// the order they were named in.
+func HarvestRoot(suite string, with ...string) (RootFS, error) {
+	packages := append([]string{}, Harvested...)
+	have := map[string]bool{}
+	for _, p := range packages {
+		have[p] = true
+	}
+	var extra []string
+	for _, p := range with {
+		p = strings.TrimSpace(p)
+		if p == "" || have[p] {
+			continue
+		}
+		if !debianPackageName.MatchString(p) {
+			return RootFS{}, fmt.Errorf("%q is not a Debian package name (python3-NAME, say)", p)
+		}
+		have[p] = true
+		extra = append(extra, p)
+	}
+	sort.Strings(extra)
+	return RootFS{Name: "harvest", Suite: suite, Variant: "essential", Packages: append(packages, extra...)}, nil
 }
 
 func (r RootFS) args(opts Options) []string {

@@ -38,9 +38,15 @@ func WriteWheels(harvest, out string) ([]string, error) {
 	infos, _ := filepath.Glob(filepath.Join(harvest, distPackages, "*.dist-info"))
 	eggs, _ := filepath.Glob(filepath.Join(harvest, distPackages, "*.egg-info"))
 	infos = append(infos, eggs...)
+	sort.Strings(infos)
 	if len(infos) == 0 {
 		return nil, fmt.Errorf("no Python distributions found in %s", harvest)
 	}
+	infoOwners := map[string]bool{}
+	for _, info := range infos {
+		infoOwners[owners["/"+distPackages+"/"+filepath.Base(info)]] = true
+	}
+	mergeSplitPackages(files, infoOwners, readDpkgSources(harvest))
 	tmp := out + ".partial"
 	os.RemoveAll(tmp)
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
@@ -92,6 +98,98 @@ func readDpkgLists(root string) (map[string]string, map[string][]string, error) 
 	return owners, files, nil
 }
 
+// readDpkgSources maps each installed package to its Debian source package, from
+// dpkg's status file (a package without a Source field is its own source). Without a
+// status file the map is empty.
+func readDpkgSources(root string) map[string]string {
+	sources := map[string]string{}
+	data, err := os.ReadFile(filepath.Join(root, "var/lib/dpkg/status"))
+	if err != nil {
+		return sources
+	}
+	for _, stanza := range strings.Split(string(data), "\n\n") {
+		var pkg, source string
+		for _, line := range strings.Split(stanza, "\n") {
+			if v, ok := strings.CutPrefix(line, "Package: "); ok {
+				pkg = strings.TrimSpace(v)
+			}
+			if v, ok := strings.CutPrefix(line, "Source: "); ok && len(strings.Fields(v)) > 0 {
+				source = strings.Fields(v)[0] // "name (version)" when the versions differ
+			}
+		}
+		if pkg == "" {
+			continue
+		}
+		if source == "" {
+			source = pkg
+		}
+		sources[pkg] = source
+	}
+	return sources
+}
+
+// mergeSplitPackages gives the Python files of a Debian package that owns no
+// distribution metadata (python3-pkg-resources, split out of setuptools) to the one
+// package of the same source that does, so that the wheel carries them as upstream's does.
+func mergeSplitPackages(files map[string][]string, infoOwners map[string]bool, sources map[string]string) {
+	var orphans []string
+	for pkg, paths := range files {
+		if infoOwners[pkg] {
+			continue
+		}
+		for _, path := range paths {
+			if strings.HasPrefix(path, "/"+distPackages+"/") {
+				orphans = append(orphans, pkg)
+				break
+			}
+		}
+	}
+	sort.Strings(orphans)
+	for _, orphan := range orphans {
+		source, ok := sources[orphan]
+		if !ok {
+			continue
+		}
+		var heirs []string
+		for pkg := range infoOwners {
+			if sources[pkg] == source {
+				heirs = append(heirs, pkg)
+			}
+		}
+		if len(heirs) == 1 {
+			files[heirs[0]] = append(files[heirs[0]], files[orphan]...)
+		}
+	}
+}
+
+// readInRoot reads a file of the harvest root, following symbolic links inside the
+// root (an absolute link target is taken from the root, not from this machine). A link
+// that leads nowhere in the root, or to something that is not a regular file, is not there.
+func readInRoot(root, path string) ([]byte, bool) {
+	for hops := 0; hops < 16; hops++ {
+		st, err := os.Lstat(filepath.Join(root, path))
+		if err != nil {
+			return nil, false
+		}
+		if st.Mode().IsRegular() {
+			data, err := os.ReadFile(filepath.Join(root, path))
+			return data, err == nil
+		}
+		if st.Mode()&os.ModeSymlink == 0 {
+			return nil, false
+		}
+		target, err := os.Readlink(filepath.Join(root, path))
+		if err != nil {
+			return nil, false
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = filepath.Clean("/" + target)
+	}
+	return nil, false
+}
+
 // metadataFile is the core metadata of an installed distribution: METADATA in a
 // dist-info, PKG-INFO in an older egg-info (same format).
 func metadataFile(info string) string {
@@ -101,8 +199,114 @@ func metadataFile(info string) string {
 	return filepath.Join(info, "METADATA")
 }
 
-// eggCarried are the egg-info files a wheel's dist-info keeps, under the same name.
+// eggCarried are the egg-info files a wheel's dist-info keeps, under the same name
+// (entry_points.txt holds the console scripts pip makes on install).
 var eggCarried = map[string]bool{"entry_points.txt": true, "top_level.txt": true}
+
+// eggMetadata is an egg-info's PKG-INFO made into a wheel's METADATA: requirements that
+// only requires.txt declares (older setuptools wrote them there) become Requires-Dist
+// and Provides-Extra headers, as wheel's bdist_wheel converts them. A PKG-INFO that
+// declares requirements itself is kept as it is.
+func eggMetadata(pkgInfo, requiresTxt []byte) ([]byte, error) {
+	text := string(pkgInfo)
+	headers, body, hasBody := strings.Cut(text, "\n\n")
+	for _, line := range strings.Split(headers, "\n") {
+		if strings.HasPrefix(line, "Requires-Dist:") || strings.HasPrefix(line, "Provides-Extra:") {
+			return pkgInfo, nil
+		}
+	}
+	added, err := requiresToMetadata(string(requiresTxt))
+	if err != nil || len(added) == 0 {
+		return pkgInfo, err
+	}
+	lines := strings.Split(strings.TrimRight(headers, "\n"), "\n")
+	for i, line := range lines {
+		if v, ok := strings.CutPrefix(line, "Metadata-Version:"); ok && olderThan21(strings.TrimSpace(v)) {
+			lines[i] = "Metadata-Version: 2.1" // Provides-Extra came with 2.1
+		}
+	}
+	lines = append(lines, added...)
+	out := strings.Join(lines, "\n") + "\n"
+	if hasBody {
+		out += "\n" + body
+	}
+	return []byte(out), nil
+}
+
+func olderThan21(version string) bool {
+	major, minor, _ := strings.Cut(version, ".")
+	return major < "2" || major == "2" && minor < "1"
+}
+
+// unsafeExtra is what setuptools and wheel replace with "_" in an extra's name.
+var unsafeExtra = regexp.MustCompile(`[^A-Za-z0-9.-]+`)
+
+// requiresToMetadata turns requires.txt (requirements, then [extra], [:marker] or
+// [extra:marker] sections) into Requires-Dist and Provides-Extra header lines.
+func requiresToMetadata(requires string) ([]string, error) {
+	var out []string
+	extra, marker := "", ""
+	for _, raw := range strings.Split(requires, "\n") {
+		line := strings.TrimSpace(raw)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "[") {
+			if !strings.HasSuffix(line, "]") {
+				return nil, fmt.Errorf("requires.txt: bad section %q", line)
+			}
+			section := strings.TrimSpace(line[1 : len(line)-1])
+			extra, marker, _ = strings.Cut(section, ":")
+			extra = strings.ToLower(unsafeExtra.ReplaceAllString(strings.TrimSpace(extra), "_"))
+			marker = strings.TrimSpace(marker)
+			if extra != "" {
+				out = append(out, "Provides-Extra: "+extra)
+			}
+			continue
+		}
+		req, own, _ := strings.Cut(line, ";")
+		req, own = strings.TrimSpace(req), strings.TrimSpace(own)
+		var conds []string
+		for _, m := range []string{own, marker} {
+			if m != "" {
+				conds = append(conds, m)
+			}
+		}
+		condition := ""
+		switch {
+		case len(conds) == 1 && extra == "":
+			condition = conds[0]
+		case len(conds) > 0:
+			for i, c := range conds {
+				conds[i] = "(" + c + ")"
+			}
+			condition = strings.Join(conds, " and ")
+		}
+		if extra != "" {
+			if condition != "" {
+				condition += " and "
+			}
+			condition += "extra == '" + extra + "'"
+		}
+		if condition != "" {
+			req += "; " + condition
+		}
+		out = append(out, "Requires-Dist: "+req)
+	}
+	// An extra named twice (two sections with different markers) is provided once.
+	seen := map[string]bool{}
+	kept := out[:0]
+	for _, h := range out {
+		if strings.HasPrefix(h, "Provides-Extra: ") {
+			if seen[h] {
+				continue
+			}
+			seen[h] = true
+		}
+		kept = append(kept, h)
+	}
+	return kept, nil
+}
 
 // metadata reads Name and Version from a distribution's core metadata.
 func metadata(info string) (name, version string, err error) {
@@ -127,6 +331,10 @@ func metadata(info string) (name, version string, err error) {
 	return name, version, nil
 }
 
+func isInfoDir(name string) bool {
+	return strings.HasSuffix(name, ".dist-info") || strings.HasSuffix(name, ".egg-info")
+}
+
 // writeWheel writes one wheel (PEP 427) from a package's installed files.
 func writeWheel(root, info string, pkgFiles []string, out string) (string, error) {
 	name, version, err := metadata(info)
@@ -136,25 +344,26 @@ func writeWheel(root, info string, pkgFiles []string, out string) (string, error
 	infoName := filepath.Base(info)
 	var members []string // paths relative to dist-packages
 	tag := "py3-none-any"
+	contents := map[string][]byte{}
 	for _, path := range pkgFiles {
 		rel, ok := strings.CutPrefix(path, "/"+distPackages+"/")
-		if !ok || strings.Contains(rel, "__pycache__") || strings.HasPrefix(rel, infoName+"/") {
+		if !ok || strings.Contains(rel, "__pycache__") || isInfoDir(strings.SplitN(rel, "/", 2)[0]) {
+			continue // bytecode, and this or another distribution's installed metadata
+		}
+		if _, seen := contents[rel]; seen {
 			continue
 		}
-		if st, err := os.Stat(filepath.Join(root, path)); err != nil || !st.Mode().IsRegular() {
-			continue
+		data, ok := readInRoot(root, path)
+		if !ok {
+			continue // a directory, or a link to a file the root lacks
 		}
 		if m := extensionTag.FindStringSubmatch(rel); m != nil {
 			tag = "cp" + m[1] + "-cp" + m[1] + "-linux_x86_64"
 		}
+		contents[rel] = data
 		members = append(members, rel)
 	}
 	egg := strings.HasSuffix(infoName, ".egg-info")
-	if egg {
-		if requires, err := os.ReadFile(filepath.Join(info, "requires.txt")); err == nil && len(bytes.TrimSpace(requires)) > 0 {
-			return "", fmt.Errorf("%s declares requirements in requires.txt, which the kit does not convert", infoName)
-		}
-	}
 	entries, err := os.ReadDir(info)
 	if err != nil {
 		return "", err
@@ -190,9 +399,11 @@ func writeWheel(root, info string, pkgFiles []string, out string) (string, error
 		return nil
 	}
 	for _, rel := range members {
-		data, err := os.ReadFile(filepath.Join(root, distPackages, rel))
-		if err != nil {
-			return "", err
+		data, ok := contents[rel]
+		if !ok {
+			if data, err = os.ReadFile(filepath.Join(root, distPackages, rel)); err != nil {
+				return "", err
+			}
 		}
 		// The dist-info may be spelled differently by Debian; the wheel's must match its file name.
 		arcname := strings.Replace(rel, infoName+"/", wheelInfo+"/", 1)
@@ -201,9 +412,14 @@ func writeWheel(root, info string, pkgFiles []string, out string) (string, error
 		}
 	}
 	if egg {
-		data, err := os.ReadFile(metadataFile(info))
+		pkgInfo, err := os.ReadFile(metadataFile(info))
 		if err != nil {
 			return "", err
+		}
+		requires, _ := os.ReadFile(filepath.Join(info, "requires.txt"))
+		data, err := eggMetadata(pkgInfo, requires)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", infoName, err)
 		}
 		if err := add(wheelInfo+"/METADATA", data); err != nil {
 			return "", err
