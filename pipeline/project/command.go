@@ -52,13 +52,13 @@ func (p *Plan) chooseCommand(in Input) error {
 	}
 	for _, script := range []string{"app.py", "main.py"} {
 		if in.Files.Has(script) {
-			p.Command, p.CommandReason = []string{"python", script}, script+" is the app's script (no Procfile, no gunicorn or uvicorn among the dependencies)"
+			p.Command, p.CommandReason = []string{"python", script}, script+" is the app's script; no Procfile, and neither gunicorn nor uvicorn among the dependencies"
 			return nil
 		}
 	}
 	if in.Files.Has("manage.py") {
 		p.Command = []string{"python", "manage.py", "runserver", "--noreload", "0.0.0.0:" + port}
-		p.CommandReason = "manage.py is a Django project's (no gunicorn among the dependencies: Django's development server)"
+		p.CommandReason = "manage.py is a Django project's; no gunicorn among the dependencies, so Django's development server"
 		return nil
 	}
 	return fmt.Errorf("app directory has no app.py: add it, or pass --command with the app's start command (or add a Procfile with a web: line)")

@@ -90,13 +90,13 @@ requires-python = ">=3.11"
 [[package]]
 name = "asgiref"
 version = "3.8.1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 wheels = [{ url = "https://example.invalid/asgiref.whl", hash = "sha256:as", size = 1 }]
 
 [[package]]
 name = "click"
 version = "8.1.8"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 dependencies = [
     { name = "colorama", marker = "sys_platform == 'win32'" },
 ]
@@ -106,13 +106,13 @@ wheels = [{ url = "https://example.invalid/click.whl", hash = "sha256:c1", size 
 [[package]]
 name = "colorama"
 version = "0.4.6"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 wheels = [{ url = "https://example.invalid/colorama.whl", hash = "sha256:co", size = 1 }]
 
 [[package]]
 name = "flask"
 version = "3.1.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 dependencies = [{ name = "click" }]
 wheels = [{ url = "https://example.invalid/flask.whl", hash = "sha256:f1", size = 1 }]
 
@@ -122,7 +122,7 @@ async = [{ name = "asgiref" }]
 [[package]]
 name = "pytest"
 version = "8.3.4"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://index.example/simple" }
 wheels = [{ url = "https://example.invalid/pytest.whl", hash = "sha256:pt", size = 1 }]
 
 [[package]]
@@ -144,7 +144,7 @@ dev = [{ name = "pytest", specifier = ">=8" }]
 const pipfileLockText = `{
     "_meta": {"hash": {"sha256": "x"}, "pipfile-spec": 6, "requires": {"python_version": "3.12"}, "sources": []},
     "default": {
-        "flask": {"hashes": ["sha256:f2", "sha256:f1"], "index": "pypi", "markers": "python_version >= '3.9'", "version": "==3.1.0"},
+        "flask": {"hashes": ["sha256:f2", "sha256:f1"], "index": "index", "markers": "python_version >= '3.9'", "version": "==3.1.0"},
         "click": {"hashes": ["sha256:c1"], "version": "==8.1.8"}
     },
     "develop": {"pytest": {"hashes": ["sha256:pt"], "version": "==8.3.4"}}
