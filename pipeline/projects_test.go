@@ -2,6 +2,8 @@ package pipeline_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -141,6 +143,39 @@ func TestEditingTheSourceReusesTheDependencyLayerForEveryFormat(t *testing.T) {
 			if after := stamp(); after != before {
 				t.Errorf("an app.py edit reinstalled the dependencies: %s then %s", before, after)
 			}
+		})
+	}
+}
+
+// TestLockedHashesAreChecked: a lock whose flask hash is not the wheel's fails the
+// install with pip's hash error, in every format that records hashes.
+func TestLockedHashesAreChecked(t *testing.T) {
+	testenv.Client(t)
+	wheels, _ := filepath.Glob(filepath.Join(testenv.Kit(t).Wheels, "flask-*.whl"))
+	if len(wheels) != 1 {
+		t.Fatalf("the kit has no single flask wheel: %v", wheels)
+	}
+	data, err := os.ReadFile(wheels[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256(data))
+	for _, tp := range []struct{ dir, lock string }{{"uv-app", "uv.lock"}, {"poetry-app", "poetry.lock"}, {"pipenv-app", "Pipfile.lock"}} {
+		t.Run(tp.dir, func(t *testing.T) {
+			dir := copyTree(t, testdataDir(tp.dir))
+			lock, _ := os.ReadFile(filepath.Join(dir, tp.lock))
+			if !strings.Contains(string(lock), sum) {
+				t.Fatalf("%s does not carry the kit's flask wheel hash %s", tp.lock, sum)
+			}
+			wrong := strings.Repeat("0", len(sum))
+			if err := os.WriteFile(filepath.Join(dir, tp.lock), []byte(strings.ReplaceAll(string(lock), sum, wrong)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := kitPipeline(t, dir, nil).Builder().Sync(context.Background())
+			if err == nil || !strings.Contains(pipeline.DescribeError(err), "hash") {
+				t.Fatalf("a wrong hash installed anyway: %v", err)
+			}
+			t.Logf("%s: %s", tp.lock, pipeline.DescribeError(err))
 		})
 	}
 }
