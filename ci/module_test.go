@@ -71,3 +71,68 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// daggerCall runs `dagger call ARGS` in the repository, in a session of its own, and
+// returns its combined output and exit code.
+func daggerCall(t *testing.T, dagger string, args ...string) (string, int) {
+	t.Helper()
+	cmd := exec.Command(dagger, append([]string{"call", "--progress=plain"}, args...)...)
+	cmd.Dir = testenv.RepoRoot()
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "DAGGER_SESSION_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "DAGGER_NO_NAG=1")
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
+
+// TestCIWritesTheReportWhateverTheVerdict runs the two CI lines through `dagger call`:
+// out/ is written in full when a budget or a check fails, and the verdict fails the
+// job with the FAILED line last; when all passes, both exit 0 with the same files.
+func TestCIWritesTheReportWhateverTheVerdict(t *testing.T) {
+	dagger := daggerCLI(t)
+	wheels := testenv.Kit(t).Wheels
+	cases := []struct {
+		name       string
+		settings   []string
+		budgets    []string
+		failedLine string // "" when the verdict passes
+	}{
+		{"budget fails", nil, []string{"--max-size", "minimal=1MB"}, "FAILED: max-size minimal=1.0 MB: over by"},
+		{"check fails", []string{"--expect", "not what the app says"}, nil, "FAILED: single-stage, multi-stage, minimal did not pass its check"},
+		{"all pass", nil, []string{"--max-size", "minimal=35MB"}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			args := append(append([]string{"--wheels", wheels}, c.settings...), "export")
+			args = append(append(args, c.budgets...), "export", "--path", out)
+			text, code := daggerCall(t, dagger, args...)
+			if code != 0 {
+				t.Fatalf("export exited %d:\n%s", code, lastLines(text, 20))
+			}
+			for _, file := range []string{"report.json", "report.md", "report.txt", "single-stage.tar", "multi-stage.tar", "minimal.tar", "tutorial.tar"} {
+				if st, err := os.Stat(filepath.Join(out, file)); err != nil || st.Size() == 0 {
+					t.Errorf("out/ lacks %s: %v", file, err)
+				}
+			}
+			text, code = daggerCall(t, dagger, "verdict", "--report", filepath.Join(out, "report.json"))
+			last := lastLines(strings.TrimSpace(text), 1)
+			t.Logf("%s: verdict exit %d, last line %q", c.name, code, last)
+			switch {
+			case c.failedLine == "" && (code != 0 || !strings.HasPrefix(last, "OK:")):
+				t.Errorf("a passing verdict exited %d, last line %q", code, last)
+			case c.failedLine != "" && (code == 0 || !strings.Contains(last, c.failedLine)):
+				t.Errorf("a failing verdict exited %d, last line %q, want %q last:\n%s", code, last, c.failedLine, lastLines(text, 10))
+			}
+		})
+	}
+}

@@ -12,8 +12,9 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// documentedCommand is the one `dagger call` line every CI vendor runs, as the README gives it.
-func documentedCommand(t *testing.T) string {
+// documentedCommands are the two `dagger call` lines every CI vendor runs, as the
+// README gives them: the export (which writes out/ whatever the verdict) and the verdict.
+func documentedCommands(t *testing.T) (export, verdict string) {
 	t.Helper()
 	f, err := os.Open("../README.md")
 	if err != nil {
@@ -22,12 +23,18 @@ func documentedCommand(t *testing.T) string {
 	defer f.Close()
 	scanner := bufio.NewScanner(f)
 	for scanner.Scan() {
-		if line := strings.TrimSpace(scanner.Text()); strings.HasPrefix(line, "dagger call export --max-size") {
-			return line
+		line := strings.TrimSpace(scanner.Text())
+		switch {
+		case strings.HasPrefix(line, "dagger call export --max-size") && export == "":
+			export = line
+		case strings.HasPrefix(line, "dagger call verdict --report") && verdict == "":
+			verdict = line
 		}
 	}
-	t.Fatal("README.md gives no `dagger call export --max-size …` line for CI")
-	return ""
+	if export == "" || verdict == "" {
+		t.Fatal("README.md gives no `dagger call export --max-size …` and `dagger call verdict --report …` lines for CI")
+	}
+	return export, verdict
 }
 
 func TestGitHubWorkflowsPassActionlint(t *testing.T) {
@@ -63,20 +70,27 @@ func TestGitHubWorkflowRunsTheDocumentedCommand(t *testing.T) {
 		} `yaml:"jobs"`
 	}
 	readYAML(t, "../.github/workflows/compare.yml", &workflow)
-	want := documentedCommand(t)
+	export, verdict := documentedCommands(t)
+	var got []string
 	for _, step := range workflow.Jobs["compare"].Steps {
 		if strings.HasPrefix(step.Uses, "dagger/dagger-for-github@") {
-			if got := "dagger " + step.With["verb"] + " " + step.With["args"]; got != want || step.With["version"] != "0.21.8" {
-				t.Fatalf("the action runs %q (version %q), want %q (0.21.8)", got, step.With["version"], want)
+			if step.With["version"] != "0.21.8" {
+				t.Errorf("the action runs version %q, want 0.21.8", step.With["version"])
 			}
-			return
+			got = append(got, "dagger "+step.With["verb"]+" "+step.With["args"])
 		}
 	}
-	t.Fatal("the compare job does not use Dagger's official action")
+	if len(got) != 2 || got[0] != export || got[1] != verdict {
+		t.Fatalf("the compare job's Dagger steps run %q, want %q then %q", got, export, verdict)
+	}
+	steps := workflow.Jobs["compare"].Steps
+	if !strings.HasPrefix(steps[len(steps)-1].Uses, "dagger/dagger-for-github@") {
+		t.Errorf("the verdict must be the last step, after the summary and the artifact")
+	}
 }
 
 func TestGitLabAndCircleCIRunTheDocumentedCommand(t *testing.T) {
-	want := documentedCommand(t)
+	export, verdict := documentedCommands(t)
 	var gitlab struct {
 		Compare struct {
 			Script    []string `yaml:"script"`
@@ -86,8 +100,8 @@ func TestGitLabAndCircleCIRunTheDocumentedCommand(t *testing.T) {
 		} `yaml:"compare"`
 	}
 	readYAML(t, "../.gitlab-ci.yml", &gitlab)
-	if len(gitlab.Compare.Script) != 1 || gitlab.Compare.Script[0] != want {
-		t.Errorf("GitLab compare script %q, want exactly %q", gitlab.Compare.Script, want)
+	if len(gitlab.Compare.Script) != 2 || gitlab.Compare.Script[0] != export || gitlab.Compare.Script[1] != verdict {
+		t.Errorf("GitLab compare script %q, want exactly %q then %q", gitlab.Compare.Script, export, verdict)
 	}
 	if len(gitlab.Compare.Artifacts.Paths) == 0 || gitlab.Compare.Artifacts.Paths[0] != "out/" {
 		t.Errorf("GitLab publishes %v, want out/", gitlab.Compare.Artifacts.Paths)
@@ -111,8 +125,8 @@ func TestGitLabAndCircleCIRunTheDocumentedCommand(t *testing.T) {
 			commands = append(commands, step.Run.Command)
 		}
 	}
-	if circle.Version != 2.1 || len(commands) == 0 || commands[len(commands)-1] != want {
-		t.Errorf("CircleCI %v runs %q last, want %q", circle.Version, commands, want)
+	if circle.Version != 2.1 || len(commands) < 2 || commands[len(commands)-2] != export || commands[len(commands)-1] != verdict {
+		t.Errorf("CircleCI %v runs %q, want %q then %q last", circle.Version, commands, export, verdict)
 	}
 }
 

@@ -201,9 +201,11 @@ func (m *Multistage) Check(
 	return text, err
 }
 
-// Run compare and return a directory with every image as a tarball that docker load
-// and podman load take (<variant>.tar), and the report as report.json, report.md and
-// report.txt. Fails, printing the report, when a check or a budget fails.
+// Run compare and return a directory with every image built as a tarball that docker
+// load and podman load take (<variant>.tar), and the report as report.json, report.md
+// and report.txt, whether the verdict passed or failed: a failed check or budget is
+// when CI most needs the report in its summary and artifacts. `verdict` then turns the
+// report into the exit status.
 // +cache="session"
 func (m *Multistage) Export(
 	ctx context.Context,
@@ -225,10 +227,6 @@ func (m *Multistage) Export(
 	err = m.run(ctx, func(client *lib.Client, p *pipeline.Pipeline) error {
 		report, built := p.Compare(ctx)
 		report.ApplyBudgets(budgets)
-		if !report.OK {
-			markdown, _ := report.Render(pipeline.FormatMarkdown)
-			return fmt.Errorf("%s\n%s", markdown, report.Verdict())
-		}
 		dir, err := os.MkdirTemp("", "multistage-export-")
 		if err != nil {
 			return err
@@ -245,6 +243,30 @@ func (m *Multistage) Export(
 		return err
 	})
 	return out, err
+}
+
+// Read the report.json an export wrote and fail, printing the Markdown report and
+// ending in the line that names what failed, when its verdict failed. In CI it runs
+// after `export ... export --path out`, so out/ is written first either way.
+// +cache="never"
+func (m *Multistage) Verdict(
+	ctx context.Context,
+	// The report.json of an export (out/report.json).
+	report *dagger.File,
+) (string, error) {
+	text, err := report.Contents(ctx)
+	if err != nil {
+		return "", fmt.Errorf("the report cannot be read (%v): pass the report.json that export wrote", err)
+	}
+	var r pipeline.Report
+	if err := json.Unmarshal([]byte(text), &r); err != nil || r.SchemaVersion == 0 {
+		return "", fmt.Errorf("the report is not a multistage report.json (%v): pass the report.json that export wrote", err)
+	}
+	if !r.OK {
+		markdown, _ := r.Render(pipeline.FormatMarkdown)
+		return "", fmt.Errorf("%s\n%s", markdown, r.Verdict())
+	}
+	return r.Verdict(), nil
 }
 
 // run joins the session with the dagger.io/dagger library, turns the settings into
