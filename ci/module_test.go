@@ -1,13 +1,16 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/multistage/multistage/internal/testenv"
+	"github.com/multistage/multistage/pipeline"
 )
 
 // daggerCLI finds the Dagger CLI, or skips: module tests go through `dagger call`.
@@ -134,5 +137,82 @@ func TestCIWritesTheReportWhateverTheVerdict(t *testing.T) {
 				t.Errorf("a failing verdict exited %d, last line %q, want %q last:\n%s", code, last, c.failedLine, lastLines(text, 10))
 			}
 		})
+	}
+}
+
+// startStampedApp writes an app that names its own start in the Server header: a check
+// that really ran shows a new stamp, a cached verdict the old one.
+func startStampedApp(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	app := `import time
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler
+
+app = Flask(__name__)
+STARTED = str(time.time_ns())
+
+
+class Stamped(WSGIRequestHandler):
+    def version_string(self):
+        return "started-" + STARTED
+
+
+@app.route("/")
+def hello():
+    return "Hello, Multi-Stage Build Python Application!"
+
+
+if __name__ == "__main__":
+    app.run(host="0.0.0.0", port=5000, request_handler=Stamped)
+`
+	for name, content := range map[string]string{"app.py": app, "requirements.txt": "flask\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+var (
+	pipInstallRun = regexp.MustCompile(`(?m)^(\d+)\s*:.*\bwithExec\b.*\bpip\b.*\binstall\b`)
+	cachedExec    = regexp.MustCompile(`(?m)^(\d+)\s*:.*Container\.withExec CACHED`)
+)
+
+// TestRepeatedCompareChecksAgain: two identical `dagger call compare` in a row both
+// start the app and check it (each report carries its own start stamp), while the
+// second build answers from the layer cache (no pip install runs again).
+func TestRepeatedCompareChecksAgain(t *testing.T) {
+	dagger := daggerCLI(t)
+	app := startStampedApp(t)
+	args := []string{"--app", app, "--wheels", testenv.Kit(t).Wheels, "compare", "--format", "json"}
+	var stamps []string
+	var second string
+	for i := 0; i < 2; i++ {
+		out, code := daggerCall(t, dagger, args...)
+		if code != 0 {
+			t.Fatalf("compare exited %d:\n%s", code, lastLines(out, 20))
+		}
+		second = out
+		start := strings.Index(out, "{\n")
+		var report pipeline.Report
+		if start < 0 || json.NewDecoder(strings.NewReader(out[start:])).Decode(&report) != nil {
+			t.Fatalf("no JSON report in:\n%s", lastLines(out, 20))
+		}
+		stamps = append(stamps, report.Images[0].Check.Server)
+	}
+	t.Logf("single-stage answered as %q, then %q", stamps[0], stamps[1])
+	if !strings.HasPrefix(stamps[0], "started-") || stamps[0] == stamps[1] {
+		t.Errorf("the second compare did not start the app again: %q then %q", stamps[0], stamps[1])
+	}
+	clean := regexp.MustCompile(`\x1b\[[0-9;]*[a-zA-Z]`).ReplaceAllString(second, "")
+	cached := map[string]bool{}
+	for _, m := range cachedExec.FindAllStringSubmatch(clean, -1) {
+		cached[m[1]] = true
+	}
+	for _, m := range pipInstallRun.FindAllStringSubmatch(clean, -1) {
+		if !cached[m[1]] {
+			t.Errorf("the second compare ran pip install again (span %s)", m[1])
+		}
 	}
 }
