@@ -210,7 +210,11 @@ func TestRepeatedCompareChecksAgain(t *testing.T) {
 	for _, m := range cachedExec.FindAllStringSubmatch(clean, -1) {
 		cached[m[1]] = true
 	}
-	for _, m := range pipInstallRun.FindAllStringSubmatch(clean, -1) {
+	installs := pipInstallRun.FindAllStringSubmatch(clean, -1)
+	if len(installs) == 0 {
+		t.Errorf("the second compare's progress output shows no pip install step: cannot tell that it was cached")
+	}
+	for _, m := range installs {
 		if !cached[m[1]] {
 			t.Errorf("the second compare ran pip install again (span %s)", m[1])
 		}
