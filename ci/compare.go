@@ -39,7 +39,7 @@ func (c *CompareCmd) Run(ctx context.Context) error {
 		// After withPipeline has closed the client: an interrupted export's files go too.
 		defer pipeline.RemoveTemporaryFiles(c.Export)
 	}
-	return withPipeline(ctx, c.AppFlags, func(_ *dagger.Client, p *pipeline.Pipeline) error {
+	return withPipeline(ctx, "compare", c.AppFlags, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
 		report, built := p.Compare(ctx)
 		report.ApplyBudgets(budgets)
 		text, err := report.Render(c.Format)

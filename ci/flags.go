@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -96,18 +97,52 @@ func isFile(path string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-// withPipeline connects to the engine and runs fn with a pipeline built from flags.
-func withPipeline(ctx context.Context, flags AppFlags, fn func(*dagger.Client, *pipeline.Pipeline) error) error {
+// withPipeline connects to the engine and runs fn with a pipeline built from flags,
+// watching the engine: if it goes away, the run stops within 30 s with one line
+// naming command, instead of waiting forever.
+func withPipeline(ctx context.Context, command string, flags AppFlags, fn func(context.Context, *dagger.Client, *pipeline.Pipeline) error) error {
 	client, err := connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer client.Close()
-	p, err := pipeline.New(ctx, client, flags.options(client))
-	if err != nil {
+	defer closeBounded(client)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go watchEngine(ctx, client, cancel)
+
+	done := make(chan error, 1)
+	go func() {
+		p, err := pipeline.New(ctx, client, flags.options(client))
+		if err == nil {
+			err = fn(ctx, client, p)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if cause := context.Cause(ctx); errors.Is(cause, errEngineLost) {
+			return lostEngineError(cause, command)
+		}
+		// A call that failed because the engine is gone says so only in transport
+		// terms (a refused dial, a 502): ask the engine once more before blaming the run.
+		if err != nil && ctx.Err() == nil {
+			if lost := engineGone(ctx, client); lost != nil {
+				return lostEngineError(lost, command)
+			}
+		}
 		return err
+	case <-ctx.Done():
+		if cause := context.Cause(ctx); errors.Is(cause, errEngineLost) {
+			// Calls to a lost engine may not notice the cancellation: give them a
+			// moment to return, then go without them.
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+			}
+			return lostEngineError(cause, command)
+		}
+		return <-done
 	}
-	return fn(client, p)
 }
 
 // connectTimeout bounds the wait for an engine; MULTISTAGE_CONNECT_TIMEOUT changes it
