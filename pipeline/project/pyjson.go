@@ -48,11 +48,7 @@ func writePythonJSON(b *strings.Builder, v any) {
 		}
 		b.WriteString("}")
 	case []map[string]any:
-		items := make([]any, len(v))
-		for i := range v {
-			items[i] = v[i]
-		}
-		writePythonJSON(b, items)
+		writePythonJSON(b, anySlice(v))
 	case []any:
 		b.WriteString("[")
 		for i, item := range v {
@@ -63,16 +59,21 @@ func writePythonJSON(b *strings.Builder, v any) {
 		}
 		b.WriteString("]")
 	case []string:
-		items := make([]any, len(v))
-		for i := range v {
-			items[i] = v[i]
-		}
-		writePythonJSON(b, items)
+		writePythonJSON(b, anySlice(v))
 	default:
 		// TOML dates and times: Python's tomllib makes datetime objects, which
 		// json.dumps refuses, so poetry never hashes them; write them as text.
 		writePythonString(b, fmt.Sprint(v))
 	}
+}
+
+// anySlice widens a typed slice (TOML's arrays of tables, string lists) to []any.
+func anySlice[T any](v []T) []any {
+	items := make([]any, len(v))
+	for i := range v {
+		items[i] = v[i]
+	}
+	return items
 }
 
 // pythonFloat is Python's repr of a float.
