@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -8,9 +9,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/kit"
 )
 
 // daggerCLI finds the Dagger CLI, or skips: module tests go through `dagger call`.
@@ -219,4 +226,80 @@ func TestRepeatedCompareChecksAgain(t *testing.T) {
 			t.Errorf("the second compare ran pip install again (span %s)", m[1])
 		}
 	}
+}
+
+// TestBaseTagsResolveAfreshEachCall moves python:3.13-slim to a new image in the
+// registry the engine mirrors Docker Hub to (the kit's --push target), between two
+// identical `dagger call compare`: the second report must name the new digest.
+func TestBaseTagsResolveAfreshEachCall(t *testing.T) {
+	dagger := daggerCLI(t)
+	registry := os.Getenv("MULTISTAGE_TEST_REGISTRY")
+	if registry == "" {
+		t.Skip("no MULTISTAGE_TEST_REGISTRY: name the registry (HOST:PORT) the engine mirrors docker.io to, to include the re-tag test")
+	}
+	k := testenv.Kit(t)
+	ctx := context.Background()
+	tag := "library/python:3.13-slim"
+	if _, err := kit.PushBaseImage(ctx, k.Runtime, registry, tag); err != nil {
+		t.Fatal(err)
+	}
+	// Whatever happens, the tag points at the kit's runtime again afterwards.
+	t.Cleanup(func() { kit.PushBaseImage(ctx, k.Runtime, registry, tag) })
+	ref, err := name.ParseReference(registry+"/"+tag, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	original, err := remote.Image(ref, remote.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := mutate.Config(original, withLabel(t, original, "io.multistage.test", time.Now().String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	runtimeBase := func() string {
+		out, code := daggerCall(t, dagger, "--wheels", k.Wheels, "compare", "--format", "json")
+		if code != 0 {
+			t.Fatalf("compare exited %d:\n%s", code, lastLines(out, 20))
+		}
+		var report pipeline.Report
+		start := strings.Index(out, "{\n")
+		if start < 0 || json.NewDecoder(strings.NewReader(out[start:])).Decode(&report) != nil {
+			t.Fatalf("no JSON report in:\n%s", lastLines(out, 20))
+		}
+		for _, b := range report.Bases {
+			if b.Role == "runtime" {
+				return b.Ref
+			}
+		}
+		t.Fatal("the report names no runtime base")
+		return ""
+	}
+	before := runtimeBase()
+	if err := remote.Write(ref, moved, remote.WithContext(ctx)); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := moved.Digest()
+	after := runtimeBase()
+	t.Logf("runtime base before: %s; after the tag moved: %s", before, after)
+	if !strings.HasSuffix(after, "@"+want.String()) {
+		t.Errorf("after the tag moved to %s the report names %s", want, after)
+	}
+}
+
+// withLabel is image's config with one more label: a new image digest, the same files.
+func withLabel(t *testing.T, image v1.Image, key, value string) v1.Config {
+	t.Helper()
+	file, err := image.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := file.Config
+	labels := map[string]string{key: value}
+	for k, v := range config.Labels {
+		labels[k] = v
+	}
+	config.Labels = labels
+	return config
 }
