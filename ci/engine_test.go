@@ -21,7 +21,8 @@ func cli(t *testing.T, env []string, args string) (int, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = ".."
-	cmd.Env = append(append(os.Environ(), env...), "MULTISTAGE_TEST_CLI_ARGS="+args)
+	// As from a shell outside `dagger run`: no session to join.
+	cmd.Env = append(append(withoutSessionVariables(os.Environ()), env...), "MULTISTAGE_TEST_CLI_ARGS="+args)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	err := cmd.Run()
@@ -41,11 +42,10 @@ func TestNoEngineIsOneLineAndExitTwo(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			start := time.Now()
-			code, stderr := cli(t, append(env, "MULTISTAGE_CONNECT_TIMEOUT=10s", "DAGGER_SESSION_PORT="), "compare")
+			code, stderr := cli(t, append(env, "MULTISTAGE_CONNECT_TIMEOUT=10s"), "compare")
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
-			last := lines[len(lines)-1]
-			if code != exitUsage || !strings.HasPrefix(last, "multistage: no reachable Dagger engine") {
-				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+			if code != exitUsage || len(lines) != 1 || !strings.HasPrefix(lines[0], "multistage: no reachable Dagger engine") {
+				t.Fatalf("exit %d, want 2 and one line; stderr:\n%s", code, stderr)
 			}
 			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
 				t.Fatalf("stack trace in output:\n%s", stderr)

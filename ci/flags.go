@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"dagger.io/dagger"
@@ -163,8 +165,11 @@ func connect(ctx context.Context) (*dagger.Client, error) {
 		err    error
 	}
 	done := make(chan result, 1)
+	// The SDK talks while it connects ("Creating new Engine session... OK!"): held
+	// back until the session is up, so that a failure is the one line below.
+	progress := &heldOutput{to: os.Stderr}
 	go func() {
-		client, err := dagger.Connect(ctx, dagger.WithLogOutput(os.Stderr))
+		client, err := dagger.Connect(ctx, dagger.WithLogOutput(progress))
 		done <- result{client, err}
 	}()
 	limit := connectTimeout()
@@ -173,6 +178,7 @@ func connect(ctx context.Context) (*dagger.Client, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("no reachable Dagger engine (%s): %s", pipeline.DescribeError(r.err), engineHint)
 		}
+		progress.release()
 		return r.client, nil
 	case <-time.After(limit):
 		return nil, fmt.Errorf("no reachable Dagger engine within %s: %s", limit, engineHint)
@@ -182,3 +188,29 @@ func connect(ctx context.Context) (*dagger.Client, error) {
 }
 
 const engineHint = "run under `dagger run` with the Dagger CLI v0.21.8 and a container runtime, or set _EXPERIMENTAL_DAGGER_RUNNER_HOST"
+
+// heldOutput keeps what is written to it until release, then passes it on.
+type heldOutput struct {
+	mu       sync.Mutex
+	held     bytes.Buffer
+	released bool
+	to       io.Writer
+}
+
+func (h *heldOutput) Write(p []byte) (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.released {
+		return h.to.Write(p)
+	}
+	return h.held.Write(p)
+}
+
+// release writes what was held and lets everything after it through.
+func (h *heldOutput) release() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.to.Write(h.held.Bytes())
+	h.held.Reset()
+	h.released = true
+}
