@@ -55,20 +55,11 @@ func TestModuleRefusesBadInputInOneLine(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			cmd := exec.Command(dagger, append([]string{"call", "--progress=plain"}, c.args...)...)
-			cmd.Dir = testenv.RepoRoot()
-			// A session of its own: `dagger call` cannot nest in the session of `dagger run`.
-			for _, kv := range os.Environ() {
-				if !strings.HasPrefix(kv, "DAGGER_SESSION_") {
-					cmd.Env = append(cmd.Env, kv)
-				}
-			}
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("dagger call succeeded:\n%s", out)
-			}
-			if !strings.Contains(string(out), c.want) {
-				t.Fatalf("output lacks %q:\n%s", c.want, lastLines(string(out), 15))
+			// --silent: no progress output, so what is printed is the error alone.
+			out, code := daggerCall(t, dagger, append([]string{"--silent"}, c.args...)...)
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if code == 0 || len(lines) != 1 || !strings.Contains(lines[0], c.want) {
+				t.Fatalf("exit %d, want nonzero and one line containing %q; got:\n%s", code, c.want, lastLines(out, 15))
 			}
 		})
 	}
