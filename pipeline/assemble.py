@@ -17,9 +17,7 @@ keep = set(sys.argv[5:])
 # need, matched by top-level name in the stdlib and in lib-dynload. Naming any member
 # (or the group) in KEEP keeps the whole group, since its members need each other.
 PRUNED_GROUPS = {
-    "tests": ["test", "tests", "unittest", "doctest", "_testcapi", "_testinternalcapi", "_testbuffer",
-              "_testimportmultiple", "_testmultiphase", "_testsinglephase", "_testclinic", "_testexternalinspection",
-              "_xxtestfuzz", "_ctypes_test", "xxlimited", "xxlimited_35", "xxsubtype", "_xxsubinterpreters", "__phello__"],
+    "tests": ["test", "tests", "unittest", "doctest", "_ctypes_test", "__phello__"],  # and TEST_MODULES below
     "idle-tk": ["idlelib", "tkinter", "_tkinter", "turtle", "turtledemo"],
     "terminal": ["curses", "_curses", "_curses_panel", "readline", "_pyrepl", "pdb", "pydoc", "pydoc_data"],
     "packaging": ["ensurepip", "venv", "lib2to3", "site-packages", "dist-packages"],
@@ -34,12 +32,18 @@ PRUNED_GROUPS = {
                    "encodings/shift_jis", "encodings/shift_jis_2004", "encodings/shift_jisx0213"],
 }
 PRUNED_PATTERNS = [re.compile(r"^config-\d")]  # static libpython and Makefile, for building C extensions
+# CPython's test extension modules, by their naming rule rather than a list: every
+# release adds some (_testlimitedcapi, _testclinic_limited in 3.13).
+TEST_MODULES = re.compile(r"^(lib-dynload/)?(_test[a-z0-9_]*|_xx[a-z0-9_]*|xx[a-z0-9_]*)(\.|$)")
 
-pruned_names = set()
+pruned_names, pruned_groups = set(), set()
 for group, members in PRUNED_GROUPS.items():
     if group in keep or keep.intersection(m.split("/")[-1] for m in members) or keep.intersection(members):
         continue
+    if group == "tests" and any(TEST_MODULES.match(k) for k in keep):
+        continue
     pruned_names.update(members)
+    pruned_groups.add(group)
 
 def module_name(relpath):
     """stdlib-relative path -> module-ish name: 'encodings/cp932.py' -> 'encodings/cp932'."""
@@ -48,7 +52,9 @@ def module_name(relpath):
     return name.split(".")[0] if "/" not in name else name
 
 def pruned(relpath):
-    return module_name(relpath) in pruned_names or any(p.match(relpath) for p in PRUNED_PATTERNS)
+    if module_name(relpath) in pruned_names or any(p.match(relpath) for p in PRUNED_PATTERNS):
+        return True
+    return "tests" in pruned_groups and TEST_MODULES.match(relpath) is not None
 
 def dest(path):
     return os.path.join(out, path.lstrip("/"))

@@ -151,8 +151,14 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("0.0.0.0", 5000), H).serve_forever()
 `})
 	p := kitPipeline(t, app, func(o *pipeline.Options) { o.ExpectedBody = "stdlib only" })
-	if result := p.Check(context.Background(), p.SingleStage()); !result.Passed {
-		t.Fatalf("empty requirements: %+v", result)
+	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+		image, err := p.Build(context.Background(), variant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if result := p.Check(context.Background(), image); !result.Passed {
+			t.Errorf("%s with empty requirements: %+v", variant, result)
+		}
 	}
 }
 
