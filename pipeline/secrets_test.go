@@ -20,9 +20,25 @@ import (
 	"github.com/multistage/multistage/pipeline"
 )
 
+// privateIndex is http.server's directory listing behind Basic authentication: a
+// request without the credential gets 401, as from a private index.
+const privateIndex = `import base64, functools, http.server, os
+want = "Basic " + base64.b64encode(os.environ["INDEX_CREDENTIAL"].encode()).decode()
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if self.headers.get("Authorization") != want:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="index"')
+            self.end_headers()
+            return
+        super().do_GET()
+http.server.ThreadingHTTPServer(("0.0.0.0", 8080), functools.partial(Handler, directory="/index")).serve_forever()
+`
+
 // simpleIndex serves the kit's wheels as a PEP 503 index (one directory per project,
-// listed by http.server) from a container, as a private index would be.
-func simpleIndex(t *testing.T, client *dagger.Client, runtime *dagger.Container, wheels string) *dagger.Service {
+// listed by http.server) from a container, as a private index would be: only to
+// requests that carry credential.
+func simpleIndex(t *testing.T, client *dagger.Client, runtime *dagger.Container, wheels, credential string) *dagger.Service {
 	t.Helper()
 	index := client.Directory()
 	files, _ := filepath.Glob(filepath.Join(wheels, "*.whl"))
@@ -33,8 +49,9 @@ func simpleIndex(t *testing.T, client *dagger.Client, runtime *dagger.Container,
 	}
 	return runtime.
 		WithDirectory("/index", index).
+		WithEnvVariable("INDEX_CREDENTIAL", credential).
 		WithExposedPort(8080).
-		AsService(dagger.ContainerAsServiceOpts{Args: []string{"python", "-m", "http.server", "8080", "--directory", "/index"}})
+		AsService(dagger.ContainerAsServiceOpts{Args: []string{"python", "-c", privateIndex}})
 }
 
 // TestIndexCredentialLeavesNoTrace builds every variant from a private index with a
@@ -45,14 +62,27 @@ func TestIndexCredentialLeavesNoTrace(t *testing.T) {
 	k := testenv.Kit(t)
 	secret := fmt.Sprintf("multistage-canary-%d", time.Now().UnixNano())
 	runtime := client.Container().Import(client.Host().File(k.Runtime))
-	p, err := pipeline.New(context.Background(), client, pipeline.Options{
-		BuilderBase:        client.Container().Import(client.Host().File(k.Builder)),
-		RuntimeBase:        runtime,
-		App:                client.Host().Directory(sampleApp),
-		PipIndexURL:        "http://index:8080/simple",
-		PipIndexCredential: client.SetSecret("canary", "ci-user:"+secret),
-		PipIndexServices:   map[string]*dagger.Service{"index": simpleIndex(t, client, runtime, k.Wheels)},
-	})
+	index := simpleIndex(t, client, runtime, k.Wheels, "ci-user:"+secret)
+	options := func(credential *dagger.Secret) pipeline.Options {
+		return pipeline.Options{
+			BuilderBase:        client.Container().Import(client.Host().File(k.Builder)),
+			RuntimeBase:        runtime,
+			App:                client.Host().Directory(sampleApp),
+			PipIndexURL:        "http://index:8080/simple",
+			PipIndexCredential: credential,
+			PipIndexServices:   map[string]*dagger.Service{"index": index},
+		}
+	}
+	// The index refuses whoever does not bring the credential: a dropped credential
+	// would fail the build, not pass unnoticed.
+	anonymous, err := pipeline.New(context.Background(), client, options(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := anonymous.Builder().Sync(context.Background()); err == nil {
+		t.Fatal("the index served an install without the credential")
+	}
+	p, err := pipeline.New(context.Background(), client, options(client.SetSecret("canary", "ci-user:"+secret)))
 	if err != nil {
 		t.Fatal(err)
 	}
