@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -23,5 +24,25 @@ func TestColdRunsMustInstallAgain(t *testing.T) {
 	}
 	if err := checkInstalledAgain("1 : connect DONE\n"); err == nil || !strings.Contains(err.Error(), "shows no pip install") {
 		t.Errorf("progress without an install was not refused: %v", err)
+	}
+}
+
+// TestColdRunsAreJudgedOnRealProgressOutput reads progress output captured from the
+// Dagger CLI v0.21.8 (its exec lines, colours kept): the same compare run twice, once
+// installing (a new requirement) and once answered from the cache.
+func TestColdRunsAreJudgedOnRealProgressOutput(t *testing.T) {
+	installed, err := os.ReadFile("testdata/progress-installed.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached, err := os.ReadFile("testdata/progress-cached.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkInstalledAgain(string(installed)); err != nil {
+		t.Errorf("a run that installed was refused: %v", err)
+	}
+	if err := checkInstalledAgain(string(cached)); err == nil {
+		t.Error("a run answered from the cache was taken for a cold one")
 	}
 }
