@@ -70,11 +70,22 @@ func KitDir() string {
 	return filepath.Join(RepoRoot(), ".kit")
 }
 
+// missingTool skips a test that needs a tool the machine lacks, but fails it where an
+// engine is reachable: there the engine tests are expected to run, and a skip would
+// pass a job that tested nothing (a CI runner without the kit's tools, say).
+func missingTool(t testing.TB, reason string) {
+	t.Helper()
+	if EngineReachable() {
+		t.Fatalf("%s (an engine is reachable, so the engine tests must run)", reason)
+	}
+	t.Skip(reason)
+}
+
 // Kit makes (or reuses) the offline kit, or skips when mmdebstrap is missing.
 func Kit(t testing.TB) *kit.Result {
 	t.Helper()
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
-		t.Skip("no mmdebstrap: apt-get install mmdebstrap to make the offline kit")
+		missingTool(t, "no mmdebstrap: apt-get install mmdebstrap to make the offline kit")
 	}
 	kitOnce.Do(func() {
 		kitResult, kitErr = kit.Make(context.Background(), kit.Options{Dir: KitDir(), Log: func(f string, a ...any) { t.Logf(f, a...) }})
@@ -90,7 +101,7 @@ func Podman(t testing.TB) string {
 	t.Helper()
 	path, err := exec.LookPath("podman")
 	if err != nil {
-		t.Skip("no podman: apt-get install podman runc to include the podman tests")
+		missingTool(t, "no podman: apt-get install podman runc to include the podman tests")
 	}
 	return path
 }
