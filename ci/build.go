@@ -35,7 +35,7 @@ func (c *BuildCmd) Run(ctx context.Context) error {
 			fmt.Println("built", c.Variant)
 			return nil
 		}
-		path, err := pipeline.WriteImage(ctx, c.Variant, image, c.Export, c.Force)
+		path, err := pipeline.WriteImage(ctx, c.Variant, image, c.Export, c.Force, p.Options().SourceDateEpoch)
 		if err != nil {
 			return err
 		}

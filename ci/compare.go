@@ -15,6 +15,8 @@ type CompareCmd struct {
 	Format string `default:"table" enum:"table,json,markdown" env:"MULTISTAGE_FORMAT" help:"Report format: table, json or markdown."`
 	Export string `env:"MULTISTAGE_EXPORT" help:"Also write every image as a tarball and the report files into this directory."`
 	Force  bool   `help:"Let --export replace files of the same name."`
+	// VerifyReproducible is compare's own: the other commands build once.
+	VerifyReproducible bool `env:"MULTISTAGE_VERIFY_REPRODUCIBLE" help:"Build each variant a second time, every step run again, and report whether the layers came out the same (or the first file that differs)."`
 	BudgetFlags
 }
 
@@ -39,7 +41,9 @@ func (c *CompareCmd) Run(ctx context.Context) error {
 		// After withPipeline has closed the client: an interrupted export's files go too.
 		defer pipeline.RemoveTemporaryFiles(c.Export)
 	}
-	return withPipeline(ctx, "compare", c.AppFlags, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
+	flags := c.AppFlags
+	flags.verifyReproducible = c.VerifyReproducible
+	return withPipeline(ctx, "compare", flags, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
 		report, built := p.Compare(ctx)
 		report.ApplyBudgets(budgets)
 		text, err := report.Render(c.Format)

@@ -33,27 +33,32 @@ type AppFlags struct {
 	Keep               []string      `env:"MULTISTAGE_KEEP" sep:"," help:"Standard-library modules the minimal image keeps although its pruning would drop them."`
 	Command            string        `env:"MULTISTAGE_COMMAND" help:"Start command of the app, run in its directory (default: a Procfile's web line, gunicorn or uvicorn when the dependencies include them, else python app.py)."`
 	PinBases           bool          `env:"MULTISTAGE_PIN_BASES" help:"Resolve the official bases to digests first, so every stage uses the same image."`
+	SourceDateEpoch    int           `env:"SOURCE_DATE_EPOCH" default:"0" help:"Time (seconds since 1970) every file the pipeline writes carries, and the images' creation time: the same inputs give the same image."`
 	Variants           []string      `env:"MULTISTAGE_VARIANTS" placeholder:"VARIANT,..." help:"Compare only these variants (default: all)."`
+	// verifyReproducible is set by compare from its own flag.
+	verifyReproducible bool
 }
 
 // options translates the flags into pipeline options; it decides nothing itself.
 func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 	opts := pipeline.Options{
-		PythonVersion:   f.PythonVersion,
-		BuilderBase:     baseContainer(client, f.BuilderBase),
-		RuntimeBase:     baseContainer(client, f.RuntimeBase),
-		BuilderBaseName: baseName(f.BuilderBase),
-		RuntimeBaseName: baseName(f.RuntimeBase),
-		PinBases:        f.PinBases,
-		Variants:        f.Variants,
-		PipIndexURL:     f.PipIndexURL,
-		App:             client.Host().Directory(f.App),
-		IncludeAll:      f.IncludeAll,
-		Port:            f.Port,
-		ExpectedBody:    f.Expect,
-		CheckTimeout:    f.Timeout,
-		KeepModules:     f.Keep,
-		Command:         strings.Fields(f.Command),
+		PythonVersion:      f.PythonVersion,
+		BuilderBase:        baseContainer(client, f.BuilderBase),
+		RuntimeBase:        baseContainer(client, f.RuntimeBase),
+		BuilderBaseName:    baseName(f.BuilderBase),
+		RuntimeBaseName:    baseName(f.RuntimeBase),
+		PinBases:           f.PinBases,
+		Variants:           f.Variants,
+		PipIndexURL:        f.PipIndexURL,
+		App:                client.Host().Directory(f.App),
+		IncludeAll:         f.IncludeAll,
+		SourceDateEpoch:    f.SourceDateEpoch,
+		VerifyReproducible: f.verifyReproducible,
+		Port:               f.Port,
+		ExpectedBody:       f.Expect,
+		CheckTimeout:       f.Timeout,
+		KeepModules:        f.Keep,
+		Command:            strings.Fields(f.Command),
 	}
 	if f.Wheels != "" {
 		opts.Wheels = client.Host().Directory(f.Wheels)

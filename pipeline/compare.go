@@ -19,14 +19,15 @@ type Built struct {
 func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 	variants := p.variants()
 	report := &Report{
-		SchemaVersion: ReportSchemaVersion,
-		PythonVersion: p.opts.PythonVersion,
-		Port:          p.opts.Port,
-		ExpectedBody:  p.opts.ExpectedBody,
-		Project:       p.plan,
-		AppSource:     p.source,
-		Budgets:       []BudgetResult{},
-		Images:        make([]ImageReport, len(variants)),
+		SchemaVersion:   ReportSchemaVersion,
+		PythonVersion:   p.opts.PythonVersion,
+		Port:            p.opts.Port,
+		ExpectedBody:    p.opts.ExpectedBody,
+		Project:         p.plan,
+		SourceDateEpoch: p.opts.SourceDateEpoch,
+		AppSource:       p.source,
+		Budgets:         []BudgetResult{},
+		Images:          make([]ImageReport, len(variants)),
 	}
 	built := make([]Built, len(variants))
 	for i, variant := range variants {
@@ -64,6 +65,10 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 			return
 		}
 		report.Images[i].Sizes, report.Images[i].Layers, report.Images[i].Contents = m.Sizes, m.Layers, &m.Contents
+		if p.opts.VerifyReproducible && variants[i].ExpectedToPass {
+			verdict := p.verifyReproducible(ctx, variants[i], image, m)
+			report.Images[i].Reproducible = &verdict
+		}
 	})
 	report.Bases = <-basesNamed
 	if err := <-counted; err != nil {

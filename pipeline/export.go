@@ -57,7 +57,7 @@ func WriteExport(ctx context.Context, report *Report, built []Built, dir string,
 		if b.Image == nil {
 			continue
 		}
-		path, err := WriteImage(ctx, b.Variant.Name, b.Image, dir, true)
+		path, err := WriteImage(ctx, b.Variant.Name, b.Image, dir, true, report.SourceDateEpoch)
 		if err != nil {
 			return written, err
 		}
@@ -80,7 +80,7 @@ func WriteExport(ctx context.Context, report *Report, built []Built, dir string,
 // WriteImage writes image as dir/<variant>.tar, tagged ImageTag(variant): the
 // engine's tarball is exported beside it, then rewritten with the tag and renamed
 // into place. An existing file is refused unless force.
-func WriteImage(ctx context.Context, variant string, image *dagger.Container, dir string, force bool) (string, error) {
+func WriteImage(ctx context.Context, variant string, image *dagger.Container, dir string, force bool, sourceDateEpoch int) (string, error) {
 	path := filepath.Join(dir, variant+".tar")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("export directory %s cannot be created: %w", dir, err)
@@ -88,10 +88,10 @@ func WriteImage(ctx context.Context, variant string, image *dagger.Container, di
 	if _, err := os.Stat(path); err == nil && !force {
 		return "", fmt.Errorf("export directory %s already holds %s.tar: remove it or pass --force", dir, variant)
 	}
-	return path, writeImage(ctx, variant, image, path)
+	return path, writeImage(ctx, variant, image, path, sourceDateEpoch)
 }
 
-func writeImage(ctx context.Context, variant string, image *dagger.Container, path string) error {
+func writeImage(ctx context.Context, variant string, image *dagger.Container, path string, sourceDateEpoch int) error {
 	raw, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".engine-*")
 	if err != nil {
 		return fmt.Errorf("export directory %s is not writable: %w", filepath.Dir(path), err)
@@ -104,6 +104,9 @@ func writeImage(ctx context.Context, variant string, image *dagger.Container, pa
 	loaded, err := tarball.ImageFromPath(raw.Name(), nil)
 	if err != nil {
 		return fmt.Errorf("reading the %s tarball: %w", variant, err)
+	}
+	if loaded, err = withSourceDate(loaded, sourceDateEpoch); err != nil {
+		return fmt.Errorf("dating the %s image: %w", variant, err)
 	}
 	tag, err := name.NewTag(ImageTag(variant))
 	if err != nil {

@@ -23,8 +23,9 @@ const minimalRoot = "/tmp/multistage-minimal-root"
 func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 	uid := strconv.Itoa(AppUID)
 	assembled := p.Builder().
-		WithDirectory(appPath, p.app).
-		WithExec(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, appPath, uid}, keep...))
+		WithDirectory(appPath, p.stamped(p.app)).
+		WithExec(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, appPath, uid}, keep...)).
+		WithExec([]string{"python", "-c", stampScript, minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch)})
 
 	// The handoff: one root filesystem, assembled in the builder, becomes the image.
 	// Copied into an empty directory first, so the image is that one layer and

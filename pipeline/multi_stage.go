@@ -33,11 +33,12 @@ var PrecompileScript string
 // leaves this stage. The venv has no pip of its own: the builder's pip installs into
 // it (--python), so pip's ~10 MB stay behind.
 func (p *Pipeline) Builder() *dagger.Container {
-	builder := p.builderBase().
+	builder := p.stepEnv(p.builderBase()).
 		WithEnvVariable("PIP_DISABLE_PIP_VERSION_CHECK", "1").
 		WithMountedCache("/root/.cache/pip", p.client.CacheVolume("multistage-pip-"+p.opts.PythonVersion)).
 		WithExec([]string{"python", "-m", "venv", "--without-pip", venvPath}).
-		WithWorkdir(appPath)
+		WithWorkdir(appPath).
+		WithDirectory(appPath, p.requirementsFile())
 	builder = p.installRequirements(builder, venvPip, appPath)
 	return p.installProject(builder, venvPip).
 		WithNewFile(launcherPath, stopOnSigterm)
@@ -61,18 +62,26 @@ func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
 	}
 	builder := p.Builder()
 
-	uid := strconv.Itoa(AppUID)
-	return runtime.
-		WithExec([]string{"groupadd", "--system", "--gid", uid, AppUser}).
-		WithExec([]string{"useradd", "--system", "--uid", uid, "--gid", uid, "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", AppUser}).
-		// The handoff: only the virtual environment crosses from the builder.
-		WithDirectory(venvPath, builder.Directory(venvPath)).
-		// Before the app, so that an app edit reuses this layer.
-		WithExec([]string{venvPath + "/bin/python", "-c", PrecompileScript}).
+	image := p.withChanges(runtime, addAppUser)
+	// The handoff: only the virtual environment crosses from the builder.
+	image = image.WithDirectory("/", p.handoff(builder, venvPath, venvPath))
+	// Before the app, so that an app edit reuses this layer.
+	image = p.withChanges(image, func(c *dagger.Container) *dagger.Container {
+		return c.WithExec([]string{venvPath + "/bin/python", "-c", PrecompileScript})
+	})
+	return image.
 		// The app stays owned by root, so the user that runs it cannot change it.
-		WithDirectory(appPath, p.app).
+		WithDirectory("/", p.placed(appPath, p.app)).
 		With(p.runsAsProduction(path)).
 		WithLabel("org.opencontainers.image.title", "multistage multi-stage"), nil
+}
+
+// addAppUser adds the non-root user and its group that production images run as.
+func addAppUser(image *dagger.Container) *dagger.Container {
+	uid := strconv.Itoa(AppUID)
+	return image.
+		WithExec([]string{"groupadd", "--system", "--gid", uid, AppUser}).
+		WithExec([]string{"useradd", "--system", "--uid", uid, "--gid", uid, "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", AppUser})
 }
 
 // runsAsProduction gives a production image (multi-stage, minimal) its runtime

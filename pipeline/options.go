@@ -65,6 +65,16 @@ type Options struct {
 	// Command starts the app, in the app directory. Empty: the project plan chooses
 	// (a Procfile, gunicorn, uvicorn, else python app.py).
 	Command []string
+	// VerifyReproducible makes Compare build each variant expected to pass a second
+	// time, every step run again, and say whether the layers came out the same.
+	VerifyReproducible bool
+	// Rebuild, when set, makes every build step run again instead of coming from the
+	// engine's cache (a second build for --verify-reproducible; tests). Any new value
+	// does; the images come out the same if the build is reproducible.
+	Rebuild string
+	// SourceDateEpoch is the time (seconds since 1970) every file the pipeline writes
+	// carries, for reproducible images: $SOURCE_DATE_EPOCH in the fronts, else 0.
+	SourceDateEpoch int
 	// KeepModules are standard-library modules the minimal image keeps although its
 	// pruning rule would drop them (for example "unittest", "tkinter").
 	KeepModules []string
@@ -94,6 +104,9 @@ func (o Options) Validate() error {
 	}
 	if o.PythonVersion != "" && !pythonVersionPattern.MatchString(o.PythonVersion) {
 		return fmt.Errorf("python version %q is not valid: use major.minor, for example %s", o.PythonVersion, DefaultPythonVersion)
+	}
+	if o.SourceDateEpoch < 0 {
+		return fmt.Errorf("source date epoch %d is negative: use seconds since 1970 (SOURCE_DATE_EPOCH), or 0", o.SourceDateEpoch)
 	}
 	if o.Port < 1 || o.Port > 65535 {
 		return fmt.Errorf("port %d is out of range: use 1 to 65535", o.Port)

@@ -17,15 +17,19 @@ const wheelsPath = "/tmp/multistage-wheels"
 // projectPath is where the project's source is mounted when it is a package to install.
 const projectPath = "/tmp/multistage-project"
 
-// installRequirements writes the plan's requirements into dir/requirements.txt (the
-// file as given, or the pins generated from a lock) and runs `<pip> install -r` on it,
-// with the plan's flags (a lock's pins go in as they are, hashes checked). The layer
-// depends on the plan's requirements only, never on the app's source.
+// requirementsFile is the one file pip installs from, requirements.txt: the file as
+// given, or the pins generated from a lock. It depends on the plan's requirements
+// only, never on the app's source, so an edit of the source reuses the install.
+func (p *Pipeline) requirementsFile() *dagger.Directory {
+	return p.stamped(p.client.Directory().WithNewFile("requirements.txt", p.plan.Requirements))
+}
+
+// installRequirements runs `<pip> install -r dir/requirements.txt` (see
+// requirementsFile) with the plan's flags: a lock's pins go in as they are, hashes checked.
 func (p *Pipeline) installRequirements(ctr *dagger.Container, pip []string, dir string, extra ...string) *dagger.Container {
-	file := dir + "/requirements.txt"
 	args := append(append([]string{"install"}, extra...), p.plan.PipArgs()...)
-	args = append(args, "-r", file)
-	return p.pip(ctr.WithNewFile(file, p.plan.Requirements), pip, args)
+	args = append(args, "-r", dir+"/requirements.txt")
+	return p.pip(ctr, pip, args)
 }
 
 // installProject installs the project itself, non-editable and without its

@@ -198,6 +198,9 @@ func detailLines(image ImageReport) []string {
 		}
 		lines = append(lines, "largest: "+strings.Join(parts, ", "))
 	}
+	if r := image.Reproducible; r != nil {
+		lines = append(lines, "reproducible: "+reproducibleText(*r))
+	}
 	if image.Check.Passed && image.Check.Server != "" {
 		lines = append(lines, "served by: "+image.Check.Server)
 	}

@@ -44,3 +44,18 @@ func ruleText(rule string) string {
 	}
 	return rule
 }
+
+// reproducibleText says what a second build showed, in one line.
+func reproducibleText(r Reproducibility) string {
+	switch {
+	case r.Reproducible:
+		return "yes (built again with every step run anew: the same layers, byte for byte)"
+	case r.Error != "":
+		return "unknown (" + r.Error + ")"
+	case r.Path != "" && len(r.Also) > 0:
+		return fmt.Sprintf("NO: layer %d differs first; %s differs (%s), and %s", r.Layer, r.Path, r.Difference, strings.Join(r.Also, ", "))
+	case r.Path != "":
+		return fmt.Sprintf("NO: layer %d differs first; %s differs (%s)", r.Layer, r.Path, r.Difference)
+	}
+	return fmt.Sprintf("NO: layer %d differs first", r.Layer)
+}

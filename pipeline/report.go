@@ -12,6 +12,9 @@ type Report struct {
 	PythonVersion string `json:"pythonVersion"`
 	Port          int    `json:"port"`
 	ExpectedBody  string `json:"expectedBody"`
+	// SourceDateEpoch is the time every file the pipeline wrote carries, and the
+	// exported images' creation time.
+	SourceDateEpoch int `json:"sourceDateEpoch"`
 	// Project is the plan every recipe followed: what was installed, with which
 	// Python, and how the app starts.
 	Project *project.Plan `json:"project"`
@@ -37,6 +40,8 @@ type ImageReport struct {
 	Layers         []Layer     `json:"layers"`
 	// Contents is what the image carries (absent when it could not be measured).
 	Contents *Contents `json:"contents,omitempty"`
+	// Reproducible says whether a second build gave the same layers (--verify-reproducible).
+	Reproducible *Reproducibility `json:"reproducible,omitempty"`
 	// VersusSingleStage compares with the single-stage image; absent for single-stage itself.
 	VersusSingleStage *Comparison `json:"versusSingleStage,omitempty"`
 	// Error says why the image could not be built or measured (then sizes are zero).

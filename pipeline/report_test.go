@@ -23,9 +23,10 @@ func sampleReport() *Report {
 				Layers: []Layer{{Digest: "sha256:a", CompressedBytes: 70_000_000, UncompressedBytes: 180_000_000},
 					{Digest: "sha256:b", CompressedBytes: 10_000_000, UncompressedBytes: 20_000_000}}},
 			{Variant: VariantMultiStage, Description: "two", ExpectedToPass: true,
-				Check:  CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 2, ReadySeconds: 0.5},
-				Sizes:  Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000},
-				Layers: []Layer{{Digest: "sha256:c", CompressedBytes: 60_000_000, UncompressedBytes: 150_000_000}}},
+				Check:        CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 2, ReadySeconds: 0.5},
+				Sizes:        Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000},
+				Layers:       []Layer{{Digest: "sha256:c", CompressedBytes: 60_000_000, UncompressedBytes: 150_000_000}},
+				Reproducible: &Reproducibility{Layer: 3, Path: "/opt/venv/lib/python3.13/site-packages/stamp.py", Difference: "content"}},
 			{Variant: VariantTutorial, Description: "three | broken", ExpectedToPass: false,
 				Check: CheckResult{Error: "no good answer within 30s", Logs: []string{"Traceback (most recent call last):",
 					`  File "/app/app.py", line 1, in <module>`, "ModuleNotFoundError: No module named 'flask'", "[python app.py exited with code 1]"}},
@@ -179,6 +180,7 @@ func TestEveryFormatSaysWhatThePlanDecided(t *testing.T) {
 		"python:  3.13, from .python-version",
 		"start:   python app.py (app.py is the app's script), PORT=5000",
 		"sent:    the app directory less 12 files (3.4 MB) left out by .dockerignore",
+		"reproducible: NO: layer 3 differs first; /opt/venv/lib/python3.13/site-packages/stamp.py differs (content)",
 	}
 	for _, format := range []string{FormatTable, FormatMarkdown} {
 		out, err := r.Render(format)

@@ -17,11 +17,24 @@ import (
 //	RUN pip install --no-deps .      (only for a project that is a package)
 //	EXPOSE 5000
 //	CMD ["python", "app.py"]         (the plan's start command)
+//
+// Each step's files carry the source date (reproducible.go says how), so the same
+// inputs give the same image.
 func (p *Pipeline) SingleStage() *dagger.Container {
-	image := p.runtimeBase().WithWorkdir("/app")
-	image = p.installRequirements(image, []string{"pip"}, "/app", "--no-cache-dir")
-	image = image.WithDirectory("/app", p.app)
-	return p.installProject(image, []string{"pip"}, "--no-cache-dir").
+	pip := []string{"pip"}
+	image := p.runtimeBase().
+		WithWorkdir("/app").
+		WithDirectory("/", p.placed("app", p.requirementsFile()))
+	image = p.withChanges(image, func(c *dagger.Container) *dagger.Container {
+		return p.installRequirements(c, pip, "/app", "--no-cache-dir")
+	})
+	image = image.WithDirectory("/", p.placed("app", p.app))
+	if p.plan.InstallProject {
+		image = p.withChanges(image, func(c *dagger.Container) *dagger.Container {
+			return p.installProject(c, pip, "--no-cache-dir")
+		})
+	}
+	return image.
 		WithEnvVariable("PORT", strconv.Itoa(p.opts.Port)).
 		WithExposedPort(p.opts.Port).
 		WithDefaultArgs(p.opts.Command).

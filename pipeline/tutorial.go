@@ -18,7 +18,7 @@ import "dagger.io/dagger"
 //	EXPOSE 5000
 //	CMD ["python", "app.py"]
 func (p *Pipeline) Tutorial() *dagger.Container {
-	builder := p.builderBase().WithWorkdir("/app")
+	builder := p.builderBase().WithWorkdir("/app").WithDirectory("/app", p.requirementsFile())
 	builder = p.installRequirements(builder, []string{"pip"}, "/app", "--no-cache-dir").
 		WithDirectory("/app", p.app)
 

@@ -51,6 +51,10 @@ type Multistage struct {
 	Command string
 	// +private
 	IncludeAll bool
+	// +private
+	SourceDateEpoch int
+	// verifyReproducible is compare's own argument, for this call only.
+	verifyReproducible bool
 }
 
 func New(
@@ -95,10 +99,15 @@ func New(
 	// it has no .dockerignore.
 	// +optional
 	includeAll bool,
+	// Time (seconds since 1970) every file the pipeline writes carries, and the
+	// exported images' creation time: pass "$SOURCE_DATE_EPOCH" to follow the
+	// convention. Default 0: the same inputs give the same image, any day.
+	// +optional
+	sourceDateEpoch int,
 ) *Multistage {
 	return &Multistage{App: app, PythonVersion: pythonVersion, BuilderBase: builderBase, RuntimeBase: runtimeBase,
 		Wheels: wheels, PipIndexURL: pipIndexURL, PipIndexCredential: pipIndexCredential, Port: port,
-		Expect: expect, Timeout: timeout, Command: command, IncludeAll: includeAll}
+		Expect: expect, Timeout: timeout, Command: command, IncludeAll: includeAll, SourceDateEpoch: sourceDateEpoch}
 }
 
 // Build every variant (single-stage, multi-stage, minimal, and the tutorial's broken
@@ -119,12 +128,17 @@ func (m *Multistage) Compare(
 	// Fail when any image wastes more than this size in overwritten or deleted files.
 	// +optional
 	maxWaste string,
+	// Build each variant a second time, every step run again, and report whether the
+	// layers came out the same (or the first file that differs).
+	// +optional
+	verifyReproducible bool,
 ) (string, error) {
 	budgets, err := pipeline.ParseBudgets(maxSize, minReduction, maxWaste)
 	if err != nil {
 		return "", err
 	}
 	var text string
+	m.verifyReproducible = verifyReproducible
 	err = m.run(ctx, func(_ *lib.Client, p *pipeline.Pipeline) error {
 		report, _ := p.Compare(ctx)
 		report.ApplyBudgets(budgets)
@@ -308,7 +322,8 @@ func (m *Multistage) container(ctx context.Context, build func(*pipeline.Pipelin
 
 func (m *Multistage) options(ctx context.Context, client *lib.Client) (pipeline.Options, error) {
 	opts := pipeline.Options{PythonVersion: m.PythonVersion, PipIndexURL: m.PipIndexURL, Port: m.Port,
-		ExpectedBody: m.Expect, Command: strings.Fields(m.Command), IncludeAll: m.IncludeAll}
+		ExpectedBody: m.Expect, Command: strings.Fields(m.Command), IncludeAll: m.IncludeAll,
+		SourceDateEpoch: m.SourceDateEpoch, VerifyReproducible: m.verifyReproducible}
 	if m.Timeout != "" {
 		d, err := time.ParseDuration(m.Timeout)
 		if err != nil {
