@@ -14,6 +14,8 @@ type layerFile struct {
 	Type byte   `json:"t"` // tar type flag
 	Size int64  `json:"s,omitempty"`
 	Mode int64  `json:"m,omitempty"`
+	// Link is a symbolic link's target length: its size on disk.
+	Link int64 `json:"l,omitempty"`
 }
 
 // layerListing is what one layer holds, read once per diff ID and then kept.
@@ -49,7 +51,11 @@ func readLayer(layer v1.Layer) (layerListing, error) {
 	counted := &countingReader{r: content}
 	listing := layerListing{Files: []layerFile{}}
 	err = eachTarEntry(counted, func(h *tar.Header, name string) {
-		listing.Files = append(listing.Files, layerFile{Name: name, Type: h.Typeflag, Size: h.Size, Mode: h.Mode})
+		file := layerFile{Name: name, Type: h.Typeflag, Size: h.Size, Mode: h.Mode}
+		if h.Typeflag == tar.TypeSymlink {
+			file.Link = int64(len(h.Linkname))
+		}
+		listing.Files = append(listing.Files, file)
 	})
 	if err != nil {
 		return layerListing{}, fmt.Errorf("reading a layer: %w", err)
@@ -90,4 +96,20 @@ func listLayers(image v1.Image, cfg *v1.ConfigFile) ([]v1.Layer, []layerListing,
 		}
 	}
 	return layers, listings, nil
+}
+
+// fileBytes is what the layer's files take once unpacked, as Docker's overlay2 driver
+// sizes a layer: regular files' sizes and links' target lengths. A hard link is the
+// same file again, and directories, devices and whiteouts count nothing.
+func (l layerListing) fileBytes() int64 {
+	var n int64
+	for _, f := range l.Files {
+		switch f.Type {
+		case tar.TypeReg:
+			n += f.Size
+		case tar.TypeSymlink:
+			n += f.Link
+		}
+	}
+	return n
 }

@@ -67,11 +67,30 @@ func TestAReadingWithAListingThatIsGoneNamesIt(t *testing.T) {
 	}
 	keep(keptLayers, "sha256:kept", layerListing{UncompressedBytes: 1024, Files: []layerFile{{Name: "etc/passwd", Type: '0', Size: 9}}})
 	m, missing := reading.measurement()
-	if missing != "" || m.Sizes != (Sizes{UncompressedBytes: 3072, CompressedBytes: 3000}) || len(m.Layers) != 2 || m.Contents.FileCount != 2 || m.Contents.User != "10001" {
+	if missing != "" || m.Sizes != (Sizes{UncompressedBytes: 3072, CompressedBytes: 3000, DockerBytes: 5 + 9}) || len(m.Layers) != 2 || m.Contents.FileCount != 2 || m.Contents.User != "10001" {
 		t.Fatalf("measurement from a reading and a kept listing: %+v, missing %q", m, missing)
 	}
 	var listing layerListing
 	if !loadKept(keptLayers, "sha256:new", &listing) || listing.UncompressedBytes != 2048 {
 		t.Fatalf("the new listing was not kept: %+v", listing)
+	}
+}
+
+// TestDockerCountsFileBytes: a layer's size as Docker's overlay2 shows it adds up its
+// regular files and its links' target lengths, not tar headers nor directories.
+func TestDockerCountsFileBytes(t *testing.T) {
+	t.Setenv("MULTISTAGE_MEASURE_CACHE", t.TempDir())
+	l := layer(t, entry{name: "app/app.py", size: 42}, entry{name: "usr/bin/python", link: "python3.13"}, entry{name: "usr/bin/python3.13", size: 1000})
+	diffID, _ := l.DiffID()
+	listing, err := listLayer(l, diffID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := listing.fileBytes(); got != int64(42+len("python3.13")+1000) {
+		t.Errorf("docker bytes %d, want %d", got, 42+len("python3.13")+1000)
+	}
+	hardlinked := layerListing{Files: []layerFile{{Name: "a", Type: '0', Size: 7}, {Name: "b", Type: '1'}, {Name: "d", Type: '5'}}}
+	if got := hardlinked.fileBytes(); got != 7 {
+		t.Errorf("a hard link counted again, or a directory: %d", got)
 	}
 }

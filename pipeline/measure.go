@@ -18,6 +18,11 @@ type Sizes struct {
 	UncompressedBytes int64 `json:"uncompressedBytes"`
 	// CompressedBytes is the tarball with gzip layers: what a registry stores and a pull downloads.
 	CompressedBytes int64 `json:"compressedBytes"`
+	// DockerBytes is what `docker images` shows for the image: the bytes of the files
+	// its layers unpack to (regular files, and links as their target's length; each
+	// hard-linked file once; directories and tar headers not at all), as Docker's
+	// overlay2 driver counts them.
+	DockerBytes int64 `json:"dockerBytes"`
 }
 
 // Layer is one layer of an image, read from its tarball.
@@ -154,6 +159,7 @@ func measurementOf(user string, layers []Layer, listings []layerListing) Measure
 		layer.UncompressedBytes = listings[i].UncompressedBytes
 		m.Layers = append(m.Layers, layer)
 		m.Sizes.UncompressedBytes += layer.UncompressedBytes
+		m.Sizes.DockerBytes += listings[i].fileBytes()
 	}
 	m.Contents = inspectListings(user, listings)
 	return m

@@ -37,6 +37,8 @@ def list_layer(blob):
                 item["s"] = entry.size
             if entry.mode:
                 item["m"] = entry.mode
+            if entry.issym():  # on disk a link's size is its target's length: Docker counts it
+                item["l"] = len(entry.linkname.encode())
             files.append(item)
     while unpacked.read(1 << 20):  # the padding after the end-of-archive marker counts too
         pass

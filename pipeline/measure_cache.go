@@ -27,7 +27,7 @@ func measureCacheDir() string {
 
 // measureVersion changes whenever what Measure reads changes, so that measurements
 // kept by an older version are not taken for new ones.
-const measureVersion = "v2"
+const measureVersion = "v3" // v3: symlink target lengths, for the size Docker shows
 
 // Kinds of kept measurements.
 const (

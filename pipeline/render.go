@@ -51,10 +51,10 @@ func (r *Report) Table() string {
 		buf.WriteString("\n")
 	}
 	w := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "VARIANT\tCHECK\tREADY\tSIZE\tCOMPRESSED\tLAYERS\tVS SINGLE-STAGE")
+	fmt.Fprintln(w, "VARIANT\tCHECK\tREADY\tSIZE\tDOCKER SHOWS\tCOMPRESSED\tLAYERS\tVS SINGLE-STAGE")
 	for _, image := range r.Images {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", image.Variant, checkWord(image), readyText(image.Check),
-			sizeText(image.Sizes.UncompressedBytes, image), sizeText(image.Sizes.CompressedBytes, image),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", image.Variant, checkWord(image), readyText(image.Check),
+			sizeText(image.Sizes.UncompressedBytes, image), sizeText(image.Sizes.DockerBytes, image), sizeText(image.Sizes.CompressedBytes, image),
 			len(image.Layers), versusText(image.VersusSingleStage))
 	}
 	w.Flush()
@@ -101,11 +101,11 @@ func (r *Report) Markdown() string {
 	if len(r.projectLines()) > 0 {
 		buf.WriteString("\n")
 	}
-	buf.WriteString("| Variant | Check | Ready | Size | Compressed | Layers | vs single-stage |\n")
-	buf.WriteString("|---|---|---:|---:|---:|---:|---:|\n")
+	buf.WriteString("| Variant | Check | Ready | Size | Docker shows | Compressed | Layers | vs single-stage |\n")
+	buf.WriteString("|---|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, image := range r.Images {
-		fmt.Fprintf(&buf, "| %s | %s | %s | %s | %s | %d | %s |\n", image.Variant, checkWord(image), readyText(image.Check),
-			sizeText(image.Sizes.UncompressedBytes, image), sizeText(image.Sizes.CompressedBytes, image),
+		fmt.Fprintf(&buf, "| %s | %s | %s | %s | %s | %s | %d | %s |\n", image.Variant, checkWord(image), readyText(image.Check),
+			sizeText(image.Sizes.UncompressedBytes, image), sizeText(image.Sizes.DockerBytes, image), sizeText(image.Sizes.CompressedBytes, image),
 			len(image.Layers), versusText(image.VersusSingleStage))
 	}
 	buf.WriteString("\n| Contents | User | Shell | pip | Compiler | Package manager | Setuid files | Files | Waste |\n")

@@ -19,18 +19,18 @@ func sampleReport() *Report {
 		Images: []ImageReport{
 			{Variant: VariantSingleStage, Description: "one", ExpectedToPass: true,
 				Check: CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 1, ReadySeconds: 1.234},
-				Sizes: Sizes{UncompressedBytes: 200_000_000, CompressedBytes: 80_000_000},
+				Sizes: Sizes{UncompressedBytes: 200_000_000, CompressedBytes: 80_000_000, DockerBytes: 195_000_000},
 				Layers: []Layer{{Digest: "sha256:a", CompressedBytes: 70_000_000, UncompressedBytes: 180_000_000},
 					{Digest: "sha256:b", CompressedBytes: 10_000_000, UncompressedBytes: 20_000_000}}},
 			{Variant: VariantMultiStage, Description: "two", ExpectedToPass: true,
 				Check:        CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 2, ReadySeconds: 0.5},
-				Sizes:        Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000},
+				Sizes:        Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000, DockerBytes: 146_000_000},
 				Layers:       []Layer{{Digest: "sha256:c", CompressedBytes: 60_000_000, UncompressedBytes: 150_000_000}},
 				Reproducible: &Reproducibility{Layer: 3, Path: "/opt/venv/lib/python3.13/site-packages/stamp.py", Difference: "content"}},
 			{Variant: VariantTutorial, Description: "three | broken", ExpectedToPass: false,
 				Check: CheckResult{Error: "no good answer within 30s", Logs: []string{"Traceback (most recent call last):",
 					`  File "/app/app.py", line 1, in <module>`, "ModuleNotFoundError: No module named 'flask'", "[python app.py exited with code 1]"}},
-				Sizes:  Sizes{UncompressedBytes: 130_000_000, CompressedBytes: 50_000_000},
+				Sizes:  Sizes{UncompressedBytes: 130_000_000, CompressedBytes: 50_000_000, DockerBytes: 126_000_000},
 				Layers: []Layer{{Digest: "sha256:d", CompressedBytes: 50_000_000, UncompressedBytes: 130_000_000}}},
 		}}
 	r.finish()
@@ -73,10 +73,10 @@ func TestRenderTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"VARIANT       CHECK            READY  SIZE      COMPRESSED  LAYERS  VS SINGLE-STAGE",
-		"single-stage  pass             1.23s  200.0 MB  80.0 MB     2       -",
-		"multi-stage   pass             0.50s  150.0 MB  60.0 MB     1       -50.0 MB (0.75x)",
-		"tutorial      FAIL (expected)  -      130.0 MB  50.0 MB     1       -70.0 MB (0.65x)",
+		"VARIANT       CHECK            READY  SIZE      DOCKER SHOWS  COMPRESSED  LAYERS  VS SINGLE-STAGE",
+		"single-stage  pass             1.23s  200.0 MB  195.0 MB      80.0 MB     2       -",
+		"multi-stage   pass             0.50s  150.0 MB  146.0 MB      60.0 MB     1       -50.0 MB (0.75x)",
+		"tutorial      FAIL (expected)  -      130.0 MB  126.0 MB      50.0 MB     1       -70.0 MB (0.65x)",
 		"layers (unpacked): 180.0 MB + 20.0 MB",
 		"why: ModuleNotFoundError: No module named 'flask'",
 		"OK: every check expected to pass passed.",
@@ -93,8 +93,8 @@ func TestRenderMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"| Variant | Check | Ready | Size | Compressed | Layers | vs single-stage |",
-		"| multi-stage | pass | 0.50s | 150.0 MB | 60.0 MB | 1 | -50.0 MB (0.75x) |",
+		"| Variant | Check | Ready | Size | Docker shows | Compressed | Layers | vs single-stage |",
+		"| multi-stage | pass | 0.50s | 150.0 MB | 146.0 MB | 60.0 MB | 1 | -50.0 MB (0.75x) |",
 		`- **tutorial**: three | broken`,
 		`  - check: no good answer within 30s`,
 		"**OK: every check expected to pass passed.**",
