@@ -27,7 +27,12 @@ import (
 // imported as the base containers and its wheels as the package source.
 func kitPipeline(t *testing.T, app string, change func(*pipeline.Options)) *pipeline.Pipeline {
 	t.Helper()
-	client := testenv.Client(t)
+	return kitPipelineOn(t, testenv.Client(t), app, change)
+}
+
+// kitPipelineOn is kitPipeline with a client of the caller's (a session of its own).
+func kitPipelineOn(t *testing.T, client *dagger.Client, app string, change func(*pipeline.Options)) *pipeline.Pipeline {
+	t.Helper()
 	k := testenv.Kit(t)
 	opts := pipeline.Options{
 		BuilderBase: client.Container().Import(client.Host().File(k.Builder)),

@@ -3,6 +3,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -108,3 +109,56 @@ func Podman(t testing.TB) string {
 
 // PodmanRunFlags keep podman inside this machine's limits.
 var PodmanRunFlags = bench.PodmanRunFlags
+
+// sessionVariables are those through which a client joins the session of `dagger run`.
+var sessionVariables = []string{"DAGGER_SESSION_PORT", "DAGGER_SESSION_TOKEN"}
+
+var ownSessionMu sync.Mutex
+
+// OwnSession runs fn with a client of a session of its own, whose progress output
+// (which steps ran, which came from the cache) it returns. A client that joins the
+// session of `dagger run` has no progress output of its own to read.
+func OwnSession(t testing.TB, fn func(*dagger.Client)) string {
+	t.Helper()
+	if !EngineReachable() {
+		t.Skip(SkipReasonNoEngine)
+	}
+	var progress lockedBuffer
+	ownSessionMu.Lock()
+	saved := map[string]string{}
+	for _, name := range sessionVariables {
+		saved[name] = os.Getenv(name)
+		os.Unsetenv(name)
+	}
+	client, err := dagger.Connect(context.Background(), dagger.WithLogOutput(&progress))
+	for name, value := range saved {
+		if value != "" {
+			os.Setenv(name, value)
+		}
+	}
+	ownSessionMu.Unlock()
+	if err != nil {
+		t.Fatalf("a session of its own: %v", err)
+	}
+	fn(client)
+	client.Close() // the session's progress output ends when it closes
+	return progress.String()
+}
+
+// lockedBuffer is a buffer the session's output goroutine and the test share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
