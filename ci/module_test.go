@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -293,4 +296,45 @@ func withLabel(t *testing.T, image v1.Image, key, value string) v1.Config {
 	}
 	config.Labels = labels
 	return config
+}
+
+// TestExportImageReachesDocker: `dagger call multi-stage export-image` puts the image
+// into a real Docker daemon, which runs it and gets the app's answer. With an engine
+// reached over a socket (not started by the CLI in Docker), the CLI is told to load
+// images with `docker load` (_EXPERIMENTAL_DAGGER_RUNNER_IMAGESTORE=docker-image),
+// which Dagger's Docker driver does by itself.
+func TestExportImageReachesDocker(t *testing.T) {
+	dagger := daggerCLI(t)
+	docker := testenv.Docker(t)
+	wheels := testenv.Kit(t).Wheels
+	tag := fmt.Sprintf("multistage/exported:%d", time.Now().UnixNano())
+	cmd := exec.Command(dagger, "call", "--progress=plain", "--wheels", wheels, "multi-stage", "export-image", "--name", tag)
+	cmd.Dir = testenv.RepoRoot()
+	cmd.Env = append(withoutSessionVariables(os.Environ()), "DOCKER_HOST="+docker.Host, "DAGGER_NO_NAG=1")
+	if !strings.Contains(os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST"), "docker-") {
+		cmd.Env = append(cmd.Env, "_EXPERIMENTAL_DAGGER_RUNNER_IMAGESTORE=docker-image")
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("export-image: %v\n%s", err, lastLines(string(out), 15))
+	}
+	testenv.HoldHostPort(t, 5000)
+	name := fmt.Sprintf("multistage-exported-%d", time.Now().UnixNano())
+	docker.Run(t, "run", "-d", "--name", name, "--network", "host", tag)
+	t.Cleanup(func() { docker.Run(t, "rm", "-f", name) })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://127.0.0.1:5000/")
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if string(body) != pipeline.DefaultExpectedBody {
+				t.Fatalf("the exported image answered %q", body)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the exported image did not answer within 30s: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -232,11 +232,16 @@ func (m *Multistage) Export(
 	// Fail when any image wastes more than this size in overwritten or deleted files.
 	// +optional
 	maxWaste string,
+	// Build each variant a second time, every step run again, and report whether the
+	// layers came out the same (or the first file that differs).
+	// +optional
+	verifyReproducible bool,
 ) (*dagger.Directory, error) {
 	budgets, err := pipeline.ParseBudgets(maxSize, minReduction, maxWaste)
 	if err != nil {
 		return nil, err
 	}
+	m.verifyReproducible = verifyReproducible
 	var out *dagger.Directory
 	err = m.run(ctx, func(client *lib.Client, p *pipeline.Pipeline) error {
 		report, built := p.Compare(ctx)
