@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 
 	"dagger.io/dagger"
 
@@ -14,9 +15,10 @@ import (
 
 // BenchCmd times the pipeline against podman building the same recipes.
 type BenchCmd struct {
-	Kit  string `required:"" env:"MULTISTAGE_KIT_DIR" help:"Offline kit directory (made if missing): the bases and wheels both ways use."`
-	App  string `default:"sample-app" type:"existingdir" help:"App directory (copied; the edit runs touch only the copy)."`
-	Runs int    `default:"3" help:"Runs per situation and way; medians are reported."`
+	Module bool   `default:"true" negatable:"" help:"Also time dagger call compare of this repository's module (needs the Dagger CLI, and an engine whose docker.io mirror holds the kit's bases: kit --push)."`
+	Kit    string `required:"" env:"MULTISTAGE_KIT_DIR" help:"Offline kit directory (made if missing): the bases and wheels both ways use."`
+	App    string `default:"sample-app" type:"existingdir" help:"App directory (copied; the edit runs touch only the copy)."`
+	Runs   int    `default:"3" help:"Runs per situation and way; medians are reported."`
 }
 
 // Run prints medians and ratios for cold, warm and after-edit runs.
@@ -30,7 +32,21 @@ func (b *BenchCmd) Run(ctx context.Context) error {
 	// can release: give each run a session of its own, as `dagger call` has.
 	os.Unsetenv("DAGGER_SESSION_PORT")
 	os.Unsetenv("DAGGER_SESSION_TOKEN")
-	results, sizes, err := bench.Run(ctx, connectWithProgress, bench.Options{Kit: k, App: b.App, Runs: b.Runs, Log: logf})
+	opts := bench.Options{Kit: k, App: b.App, Runs: b.Runs, Log: logf}
+	if b.Module {
+		cli := os.Getenv("_EXPERIMENTAL_DAGGER_CLI_BIN")
+		if cli == "" {
+			if cli, err = exec.LookPath("dagger"); err != nil {
+				return fmt.Errorf("no Dagger CLI for the module path: install it, or pass --no-module")
+			}
+		}
+		repo, err := os.Getwd()
+		if err != nil {
+			return err
+		}
+		opts.Module = &bench.Module{CLI: cli, Repo: repo}
+	}
+	results, sizes, err := bench.Run(ctx, connectWithProgress, opts)
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,10 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
+// testCheckTimeout bounds the module's checks in tests: they run beside the other
+// packages' on two cores, where an app's start can wait far longer than alone.
+const testCheckTimeout = "90s"
+
 // daggerCall runs `dagger call ARGS` in the repository, in a session of its own, and
 // returns its combined output and exit code.
 func daggerCall(t *testing.T, dagger string, args ...string) (string, int) {
@@ -117,7 +121,7 @@ func TestCIWritesTheReportWhateverTheVerdict(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			args := append(append([]string{"--wheels", wheels}, c.settings...), "export")
+			args := append(append([]string{"--wheels", wheels, "--timeout", testCheckTimeout}, c.settings...), "export")
 			args = append(append(args, c.budgets...), "export", "--path", out)
 			text, code := daggerCall(t, dagger, args...)
 			if code != 0 {
@@ -186,7 +190,7 @@ var (
 func TestRepeatedCompareChecksAgain(t *testing.T) {
 	dagger := daggerCLI(t)
 	app := startStampedApp(t)
-	args := []string{"--app", app, "--wheels", testenv.Kit(t).Wheels, "compare", "--format", "json"}
+	args := []string{"--app", app, "--wheels", testenv.Kit(t).Wheels, "--timeout", testCheckTimeout, "compare", "--format", "json"}
 	var stamps []string
 	var second string
 	for i := 0; i < 2; i++ {
@@ -253,7 +257,8 @@ func TestBaseTagsResolveAfreshEachCall(t *testing.T) {
 	}
 
 	runtimeBase := func() string {
-		out, code := daggerCall(t, dagger, "--wheels", k.Wheels, "compare", "--format", "json")
+		// One variant is enough to name the bases, and keeps the test light.
+		out, code := daggerCall(t, dagger, "--wheels", k.Wheels, "--timeout", testCheckTimeout, "compare", "--format", "json", "--variants", "single-stage")
 		if code != 0 {
 			t.Fatalf("compare exited %d:\n%s", code, lastLines(out, 20))
 		}

@@ -35,10 +35,14 @@ func kitPipelineOn(t *testing.T, client *dagger.Client, app string, change func(
 	t.Helper()
 	k := testenv.Kit(t)
 	opts := pipeline.Options{
-		BuilderBase: client.Container().Import(client.Host().File(k.Builder)),
-		RuntimeBase: client.Container().Import(client.Host().File(k.Runtime)),
-		Wheels:      client.Host().Directory(k.Wheels),
-		App:         client.Host().Directory(app),
+		// The tests run beside each other on two cores: an app's start can wait for a
+		// core far longer than alone (READY is 1–3 s alone). A check that fails still
+		// fails, in 90 s instead of 30.
+		CheckTimeout: 90 * time.Second,
+		BuilderBase:  client.Container().Import(client.Host().File(k.Builder)),
+		RuntimeBase:  client.Container().Import(client.Host().File(k.Runtime)),
+		Wheels:       client.Host().Directory(k.Wheels),
+		App:          client.Host().Directory(app),
 	}
 	if change != nil {
 		change(&opts)

@@ -65,7 +65,7 @@ func TestEveryProjectFormatBuildsAndServesInEveryVariant(t *testing.T) {
 	testenv.Client(t)
 	for _, tp := range testProjects {
 		t.Run(tp.dir, func(t *testing.T) {
-			t.Parallel()
+			// One at a time: two cores, and each project starts four services.
 			p := kitPipeline(t, testdataDir(tp.dir), func(o *pipeline.Options) { o.ExpectedBody = "Hello from " + tp.dir + "!" })
 			report, built := p.Compare(context.Background())
 			if report.Project == nil || report.Project.Format != tp.format {

@@ -24,7 +24,7 @@ func TestTheStartCommandIsChosenAndServes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.dir, func(t *testing.T) {
-			t.Parallel()
+			// One at a time: two cores, and each project starts four services.
 			p := kitPipeline(t, testdataDir(c.dir), func(o *pipeline.Options) {
 				o.ExpectedBody = "Hello from " + c.dir + "!"
 				o.Variants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal}

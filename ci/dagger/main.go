@@ -53,8 +53,9 @@ type Multistage struct {
 	IncludeAll bool
 	// +private
 	SourceDateEpoch int
-	// verifyReproducible is compare's own argument, for this call only.
+	// verifyReproducible and variants are compare's own arguments, for this call only.
 	verifyReproducible bool
+	variants           []string
 }
 
 func New(
@@ -132,13 +133,16 @@ func (m *Multistage) Compare(
 	// layers came out the same (or the first file that differs).
 	// +optional
 	verifyReproducible bool,
+	// Compare only these variants (default: all), e.g. single-stage,multi-stage.
+	// +optional
+	variants []string,
 ) (string, error) {
 	budgets, err := pipeline.ParseBudgets(maxSize, minReduction, maxWaste)
 	if err != nil {
 		return "", err
 	}
 	var text string
-	m.verifyReproducible = verifyReproducible
+	m.verifyReproducible, m.variants = verifyReproducible, variants
 	err = m.run(ctx, func(_ *lib.Client, p *pipeline.Pipeline) error {
 		report, _ := p.Compare(ctx)
 		report.ApplyBudgets(budgets)
@@ -328,7 +332,7 @@ func (m *Multistage) container(ctx context.Context, build func(*pipeline.Pipelin
 func (m *Multistage) options(ctx context.Context, client *lib.Client) (pipeline.Options, error) {
 	opts := pipeline.Options{PythonVersion: m.PythonVersion, PipIndexURL: m.PipIndexURL, Port: m.Port,
 		ExpectedBody: m.Expect, Command: strings.Fields(m.Command), IncludeAll: m.IncludeAll,
-		SourceDateEpoch: m.SourceDateEpoch, VerifyReproducible: m.verifyReproducible}
+		SourceDateEpoch: m.SourceDateEpoch, VerifyReproducible: m.verifyReproducible, Variants: m.variants}
 	if m.Timeout != "" {
 		d, err := time.ParseDuration(m.Timeout)
 		if err != nil {

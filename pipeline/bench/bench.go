@@ -28,10 +28,12 @@ const (
 
 // Options of a benchmark run.
 type Options struct {
-	Kit  *kit.Result
-	App  string // the app directory; it is copied, never edited in place
-	Runs int    // runs per situation and way
-	Log  func(format string, args ...any)
+	// Module, when set, times `dagger call compare` too, as a third way.
+	Module *Module
+	Kit    *kit.Result
+	App    string // the app directory; it is copied, never edited in place
+	Runs   int    // runs per situation and way
+	Log    func(format string, args ...any)
 }
 
 // Result of one situation: every run's seconds for each way, and the sizes seen.
@@ -39,11 +41,12 @@ type Result struct {
 	Situation string
 	Pipeline  []float64 // A: the pipeline's compare (single-stage, multi-stage)
 	Podman    []float64 // B: podman, both builds in parallel, run and curl
+	Module    []float64 // C: `dagger call compare` of the module, the same two variants
 }
 
 // Sizes are the image sizes each way measured (bytes), by variant.
 type Sizes struct {
-	Pipeline, Podman map[string]int64
+	Pipeline, Podman, Module map[string]int64
 }
 
 // Connect opens a new engine session. Each pipeline run gets a session of its own,
@@ -76,13 +79,17 @@ func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, e
 	if err != nil {
 		return nil, Sizes{}, err
 	}
-	sizes := Sizes{Pipeline: map[string]int64{}, Podman: map[string]int64{}}
+	sizes := Sizes{Pipeline: map[string]int64{}, Podman: map[string]int64{}, Module: map[string]int64{}}
+	ways := []string{"pipeline", "podman"}
+	if opts.Module != nil {
+		ways = append(ways, "module")
+	}
 	var results []Result
 	edits := 0
 	for _, situation := range []string{Cold, Warm, Edit} {
 		result := Result{Situation: situation}
 		for run := 0; run < opts.Runs; run++ {
-			for _, way := range []string{"pipeline", "podman"} {
+			for _, way := range ways {
 				switch situation {
 				case Cold:
 					if err := coldStart(ctx, connect, opts.Kit, podman, way); err != nil {
@@ -96,22 +103,28 @@ func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, e
 					}
 				}
 				var seconds float64
-				if way == "pipeline" {
-					var progress strings.Builder
+				var progress strings.Builder
+				switch way {
+				case "pipeline":
 					seconds, err = timePipeline(ctx, connect, &progress, opts.Kit, app, sizes.Pipeline)
-					if err == nil && situation == Cold {
-						err = checkInstalledAgain(progress.String())
-					}
-				} else {
+				case "module":
+					seconds, err = opts.Module.time(ctx, app, opts.Kit.Wheels, &progress, sizes.Module)
+				default:
 					seconds, err = podman.time(ctx, app, sizes.Podman)
+				}
+				if err == nil && situation == Cold && way != "podman" {
+					err = checkInstalledAgain(progress.String())
 				}
 				if err != nil {
 					return nil, sizes, fmt.Errorf("%s, %s: %w", situation, way, err)
 				}
 				opts.Log("bench: %s, %s, run %d: %.2fs", situation, way, run+1, seconds)
-				if way == "pipeline" {
+				switch way {
+				case "pipeline":
 					result.Pipeline = append(result.Pipeline, seconds)
-				} else {
+				case "module":
+					result.Module = append(result.Module, seconds)
+				default:
 					result.Podman = append(result.Podman, seconds)
 				}
 			}
@@ -145,6 +158,8 @@ func coldStart(ctx context.Context, connect Connect, k *kit.Result, podman *podm
 	if way == "podman" {
 		return podman.prune(ctx)
 	}
+	// The module way prunes too: the bases come from the registry the engine mirrors
+	// Docker Hub to, as a user's pull would (loading the kit's tarballs is harmless).
 	client, err := connect(ctx, nil)
 	if err != nil {
 		return err
@@ -264,14 +279,24 @@ func Median(values []float64) float64 {
 
 // Render prints the medians and ratios, and the sizes both ways measured.
 func Render(w io.Writer, results []Result, sizes Sizes) {
-	fmt.Fprintf(w, "%-20s %14s %14s %8s\n", "SITUATION", "PIPELINE (A)", "PODMAN (B)", "A/B")
+	module := len(results) > 0 && len(results[0].Module) > 0
+	if module {
+		fmt.Fprintf(w, "%-20s %14s %14s %8s %14s %8s\n", "SITUATION", "PIPELINE (A)", "PODMAN (B)", "A/B", "MODULE (C)", "C/B")
+	} else {
+		fmt.Fprintf(w, "%-20s %14s %14s %8s\n", "SITUATION", "PIPELINE (A)", "PODMAN (B)", "A/B")
+	}
 	for _, r := range results {
 		a, b := Median(r.Pipeline), Median(r.Podman)
-		fmt.Fprintf(w, "%-20s %13.2fs %13.2fs %7.2fx\n", r.Situation, a, b, a/b)
+		fmt.Fprintf(w, "%-20s %13.2fs %13.2fs %7.2fx", r.Situation, a, b, a/b)
+		if module {
+			c := Median(r.Module)
+			fmt.Fprintf(w, " %13.2fs %7.2fx", c, c/b)
+		}
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "\n%-20s %14s %14s\n", "IMAGE", "PIPELINE", "PODMAN")
+	fmt.Fprintf(w, "\n%-20s %14s %14s %14s\n", "IMAGE", "PIPELINE", "PODMAN", "MODULE")
 	for _, v := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage} {
-		fmt.Fprintf(w, "%-20s %14s %14s\n", v, pipeline.FormatBytes(sizes.Pipeline[v]), pipeline.FormatBytes(sizes.Podman[v]))
+		fmt.Fprintf(w, "%-20s %14s %14s %14s\n", v, pipeline.FormatBytes(sizes.Pipeline[v]), pipeline.FormatBytes(sizes.Podman[v]), pipeline.FormatBytes(sizes.Module[v]))
 	}
 	fmt.Fprintf(w, "\nmedians of %d runs; each run builds, starts, checks and measures both images\n", len(results[0].Pipeline))
 }

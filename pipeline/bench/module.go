@@ -1,0 +1,68 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/multistage/multistage/pipeline"
+)
+
+// Module says how to run the loop users run: `dagger call compare` of this
+// repository's module, through the Dagger CLI.
+type Module struct {
+	CLI  string // the dagger CLI
+	Repo string // the repository holding dagger.json
+}
+
+// moduleVariants are the variants the module path compares: the same two as the
+// client path and podman.
+var moduleVariants = pipeline.VariantSingleStage + "," + pipeline.VariantMultiStage
+
+// time runs `dagger call --app APP --wheels W compare --variants single-stage,multi-stage`
+// from its start to its exit (module load, build, checks, measures, session close),
+// its progress output into progress, and reads the sizes from its JSON report.
+func (m Module) time(ctx context.Context, app, wheels string, progress io.Writer, sizes map[string]int64) (float64, error) {
+	var stdout bytes.Buffer
+	cmd := exec.CommandContext(ctx, m.CLI, "call", "--progress=plain", "--app", app, "--wheels", wheels,
+		"compare", "--variants", moduleVariants, "--format", "json")
+	cmd.Dir = m.Repo
+	cmd.Env = append(withoutSession(os.Environ()), "DAGGER_NO_NAG=1")
+	cmd.Stdout, cmd.Stderr = &stdout, progress
+	start := time.Now()
+	err := cmd.Run()
+	seconds := time.Since(start).Seconds()
+	if err != nil {
+		return 0, fmt.Errorf("dagger call compare: %w", err)
+	}
+	var report pipeline.Report
+	out := stdout.String()
+	if i := strings.Index(out, "{"); i < 0 || json.Unmarshal([]byte(out[i:]), &report) != nil {
+		return 0, fmt.Errorf("dagger call compare printed no JSON report")
+	}
+	if !report.OK {
+		return 0, fmt.Errorf("compare failed: %s", report.Verdict())
+	}
+	for _, image := range report.Images {
+		sizes[image.Variant] = image.Sizes.UncompressedBytes
+	}
+	return seconds, nil
+}
+
+// withoutSession drops the variables through which a client joins a running session:
+// each `dagger call` has a session of its own.
+func withoutSession(env []string) []string {
+	var kept []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "DAGGER_SESSION_") {
+			kept = append(kept, kv)
+		}
+	}
+	return kept
+}
