@@ -340,47 +340,38 @@ func (m *Multistage) options(ctx context.Context, client *lib.Client) (pipeline.
 		}
 		opts.CheckTimeout = d
 	}
+	directory := func(id dagger.ID) *lib.Directory { return client.LoadDirectoryFromID(lib.DirectoryID(id)) }
+	container := func(id dagger.ID) *lib.Container { return client.LoadContainerFromID(lib.ContainerID(id)) }
+	secret := func(id dagger.ID) *lib.Secret { return client.LoadSecretFromID(lib.SecretID(id)) }
 	var err error
-	if opts.App, err = loadDirectory(ctx, client, m.App); err != nil {
+	if opts.App, err = byID(ctx, m.App, m.App == nil, directory); err != nil {
 		return opts, err
 	}
-	if opts.Wheels, err = loadDirectory(ctx, client, m.Wheels); err != nil {
+	if opts.Wheels, err = byID(ctx, m.Wheels, m.Wheels == nil, directory); err != nil {
 		return opts, err
 	}
-	if opts.BuilderBase, err = loadContainer(ctx, client, m.BuilderBase); err != nil {
+	if opts.BuilderBase, err = byID(ctx, m.BuilderBase, m.BuilderBase == nil, container); err != nil {
 		return opts, err
 	}
-	if opts.RuntimeBase, err = loadContainer(ctx, client, m.RuntimeBase); err != nil {
+	if opts.RuntimeBase, err = byID(ctx, m.RuntimeBase, m.RuntimeBase == nil, container); err != nil {
 		return opts, err
 	}
-	if m.PipIndexCredential != nil {
-		id, err := m.PipIndexCredential.ID(ctx)
-		if err != nil {
-			return opts, err
-		}
-		opts.PipIndexCredential = client.LoadSecretFromID(lib.SecretID(id))
-	}
-	return opts, nil
+	opts.PipIndexCredential, err = byID(ctx, m.PipIndexCredential, m.PipIndexCredential == nil, secret)
+	return opts, err
 }
 
-func loadDirectory(ctx context.Context, client *lib.Client, d *dagger.Directory) (*lib.Directory, error) {
-	if d == nil {
-		return nil, nil
+// byID turns an object of the module's generated types into the library's: the
+// engine knows both by the same ID. A nil object (an argument not given) stays nil.
+func byID[ID ~string, Object interface {
+	ID(context.Context) (ID, error)
+}, Lib any](ctx context.Context, object Object, isNil bool, load func(ID) Lib) (Lib, error) {
+	var none Lib
+	if isNil {
+		return none, nil
 	}
-	id, err := d.ID(ctx)
+	id, err := object.ID(ctx)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
-	return client.LoadDirectoryFromID(lib.DirectoryID(id)), nil
-}
-
-func loadContainer(ctx context.Context, client *lib.Client, c *dagger.Container) (*lib.Container, error) {
-	if c == nil {
-		return nil, nil
-	}
-	id, err := c.ID(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return client.LoadContainerFromID(lib.ContainerID(id)), nil
+	return load(id), nil
 }
