@@ -5,8 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -135,6 +137,9 @@ func loseEngineDuringCompare(t *testing.T, loss string) {
 		"MULTISTAGE_TEST_CLI_ARGS=compare --app "+app+" --builder-base "+k.Builder+" --runtime-base "+k.Runtime+" --wheels "+k.Wheels+" --export "+export)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	// A process group of its own: whatever the CLI leaves running is found, and ended.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +177,10 @@ func loseEngineDuringCompare(t *testing.T, loss string) {
 	if !strings.Contains(last, "the Dagger engine was lost") || !strings.Contains(last, "during compare") {
 		t.Errorf("last line does not name the lost engine and the command: %q", last)
 	}
+	time.Sleep(time.Second)
+	if left := processesInGroup(cmd.Process.Pid); len(left) > 0 {
+		t.Errorf("the CLI left processes running: %v", left)
+	}
 	if entries, _ := os.ReadDir(export); len(entries) > 0 {
 		var names []string
 		for _, e := range entries {
@@ -179,4 +188,22 @@ func loseEngineDuringCompare(t *testing.T, loss string) {
 		}
 		t.Errorf("the export directory holds %v", names)
 	}
+}
+
+// processesInGroup lists the command lines of the processes in a process group.
+func processesInGroup(pgid int) []string {
+	var found []string
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, stat := range stats {
+		data, err := os.ReadFile(stat)
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+		if len(fields) > 2 && fields[2] == strconv.Itoa(pgid) {
+			cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(stat), "cmdline"))
+			found = append(found, strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return found
 }

@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"dagger.io/dagger"
@@ -64,6 +69,7 @@ func engineGone(ctx context.Context, client *dagger.Client) error {
 // lostEngineError is the one line the CLI ends with when the engine went away
 // during command: what was in flight, and that no file was left half-written.
 func lostEngineError(cause error, command string) error {
+	endChildren()
 	return fmt.Errorf("%v during %s: stopped, no file left half-written (run again when the engine is back)", cause, command)
 }
 
@@ -78,5 +84,28 @@ func closeBounded(client *dagger.Client) {
 	select {
 	case <-closed:
 	case <-time.After(5 * time.Second):
+	}
+}
+
+// endChildren ends this process's children: the Dagger CLI's session process of a
+// lost engine waits for it forever (and ignores SIGTERM), and would outlive the CLI.
+func endChildren() {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	me := os.Getpid()
+	for _, stat := range stats {
+		data, err := os.ReadFile(stat)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: the comm may hold spaces, so read after its ')'.
+		fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+		if len(fields) < 2 {
+			continue
+		}
+		if ppid, err := strconv.Atoi(fields[1]); err == nil && ppid == me {
+			if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(stat))); err == nil {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
 	}
 }
