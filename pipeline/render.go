@@ -44,11 +44,8 @@ func (r *Report) JSON() (string, error) {
 func (r *Report) Table() string {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "multistage report: Python %s, GET / on port %d\n\n", r.PythonVersion, r.Port)
-	for _, line := range r.projectLines() {
-		fmt.Fprintln(&buf, line)
-	}
-	if len(r.projectLines()) > 0 {
-		buf.WriteString("\n")
+	if lines := r.projectLines(); len(lines) > 0 {
+		fmt.Fprintf(&buf, "%s\n\n", strings.Join(lines, "\n"))
 	}
 	w := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "VARIANT\tCHECK\tREADY\tSIZE\tDOCKER SHOWS\tCOMPRESSED\tLAYERS\tVS SINGLE-STAGE")
@@ -95,10 +92,10 @@ func (r *Report) Table() string {
 func (r *Report) Markdown() string {
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "## multistage report\n\nPython %s, `GET /` on port %d.\n\n", r.PythonVersion, r.Port)
-	for _, line := range r.projectLines() {
-		fmt.Fprintf(&buf, "- %s\n", markdownEscape(line))
-	}
-	if len(r.projectLines()) > 0 {
+	if lines := r.projectLines(); len(lines) > 0 {
+		for _, line := range lines {
+			fmt.Fprintf(&buf, "- %s\n", markdownEscape(line))
+		}
 		buf.WriteString("\n")
 	}
 	buf.WriteString("| Variant | Check | Ready | Size | Docker shows | Compressed | Layers | vs single-stage |\n")
