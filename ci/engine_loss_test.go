@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -195,12 +194,7 @@ func processesInGroup(pgid int) []string {
 	var found []string
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, stat := range stats {
-		data, err := os.ReadFile(stat)
-		if err != nil {
-			continue
-		}
-		fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-		if len(fields) > 2 && fields[2] == strconv.Itoa(pgid) {
+		if _, _, group, ok := procStat(stat); ok && group == pgid {
 			cmdline, _ := os.ReadFile(filepath.Join(filepath.Dir(stat), "cmdline"))
 			found = append(found, strings.ReplaceAll(string(cmdline), "\x00", " "))
 		}

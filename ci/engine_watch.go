@@ -38,10 +38,7 @@ func watchEngine(ctx context.Context, client *dagger.Client, cancel context.Canc
 			return
 		case <-time.After(watchInterval):
 		}
-		askCtx, done := context.WithTimeout(ctx, watchTimeout)
-		// A new Engine object each time: the client caches a field it has read.
-		_, err := client.Engine().Name(askCtx)
-		done()
+		err := askEngine(ctx, client)
 		if ctx.Err() != nil {
 			return
 		}
@@ -56,11 +53,18 @@ func watchEngine(ctx context.Context, client *dagger.Client, cancel context.Canc
 	}
 }
 
-// engineGone asks the engine its name once, bounded; it says why when there is no answer.
-func engineGone(ctx context.Context, client *dagger.Client) error {
+// askEngine asks the engine its name once, bounded by watchTimeout.
+func askEngine(ctx context.Context, client *dagger.Client) error {
 	askCtx, done := context.WithTimeout(ctx, watchTimeout)
 	defer done()
-	if _, err := client.Engine().Name(askCtx); err != nil {
+	// A new Engine object each time: the client caches a field it has read.
+	_, err := client.Engine().Name(askCtx)
+	return err
+}
+
+// engineGone asks the engine once more; it says why when there is no answer.
+func engineGone(ctx context.Context, client *dagger.Client) error {
+	if err := askEngine(ctx, client); err != nil {
 		return fmt.Errorf("%w (%v)", errEngineLost, err)
 	}
 	return nil
@@ -93,19 +97,25 @@ func endChildren() {
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	me := os.Getpid()
 	for _, stat := range stats {
-		data, err := os.ReadFile(stat)
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...: the comm may hold spaces, so read after its ')'.
-		fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
-		if len(fields) < 2 {
-			continue
-		}
-		if ppid, err := strconv.Atoi(fields[1]); err == nil && ppid == me {
-			if pid, err := strconv.Atoi(filepath.Base(filepath.Dir(stat))); err == nil {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
+		if pid, ppid, _, ok := procStat(stat); ok && ppid == me {
+			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+}
+
+// procStat reads a /proc/PID/stat file: the process, its parent and its group.
+func procStat(path string) (pid, ppid, pgid int, ok bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, 0, false
+	}
+	// pid (comm) state ppid pgrp ...: the comm may hold spaces, so read after its ')'.
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	if len(fields) < 3 {
+		return 0, 0, 0, false
+	}
+	pid, err1 := strconv.Atoi(filepath.Base(filepath.Dir(path)))
+	ppid, err2 := strconv.Atoi(fields[1])
+	pgid, err3 := strconv.Atoi(fields[2])
+	return pid, ppid, pgid, err1 == nil && err2 == nil && err3 == nil
 }
