@@ -100,12 +100,12 @@ func Read(in Input) (*Plan, error) {
 	if len(in.Files) == 0 && len(in.Paths) == 0 {
 		return nil, fmt.Errorf("app directory is empty: add app.py and requirements.txt, or a pyproject.toml")
 	}
-	plan, err := readDependencies(in.Files)
+	plan, pyproject, err := readDependencies(in.Files)
 	if err != nil {
 		return nil, err
 	}
 	plan.Port = in.Port
-	if err := plan.choosePython(in); err != nil {
+	if err := plan.choosePython(in, pyproject); err != nil {
 		return nil, err
 	}
 	if err := plan.chooseCommand(in); err != nil {
@@ -115,8 +115,8 @@ func Read(in Input) (*Plan, error) {
 }
 
 // readDependencies finds the file that decides what is installed, in the documented
-// order, and reads it.
-func readDependencies(files Files) (*Plan, error) {
+// order, and reads it; pyproject.toml comes back too (nil without one), parsed once.
+func readDependencies(files Files) (*Plan, *pyprojectFile, error) {
 	var locks []string
 	for _, f := range lockFormats {
 		if files.Has(string(f)) {
@@ -124,11 +124,11 @@ func readDependencies(files Files) (*Plan, error) {
 		}
 	}
 	if len(locks) > 1 {
-		return nil, fmt.Errorf("app directory has two lock files, %s: keep the one your project uses and remove the other", strings.Join(locks, " and "))
+		return nil, nil, fmt.Errorf("app directory has two lock files, %s: keep the one your project uses and remove the other", strings.Join(locks, " and "))
 	}
 	pyproject, err := readPyproject(files)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var plan *Plan
 	switch {
@@ -143,12 +143,12 @@ func readDependencies(files Files) (*Plan, error) {
 	case files.Has(string(FormatRequirements)):
 		plan = requirementsPlan(files[string(FormatRequirements)], pyproject)
 	case pyproject != nil:
-		return nil, fmt.Errorf("pyproject.toml only configures tools (no [project] or [tool.poetry] table) and there is no requirements.txt: add one, even empty, or a [project] table with dependencies")
+		return nil, nil, fmt.Errorf("pyproject.toml only configures tools (no [project] or [tool.poetry] table) and there is no requirements.txt: add one, even empty, or a [project] table with dependencies")
 	default:
-		return nil, fmt.Errorf("app directory has no requirements.txt, pyproject.toml or lock file: add requirements.txt, even empty")
+		return nil, nil, fmt.Errorf("app directory has no requirements.txt, pyproject.toml or lock file: add requirements.txt, even empty")
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if plan.Requirements == "" && len(plan.Pinned) > 0 {
 		plan.Requirements = renderPinned(plan.Pinned)
@@ -157,7 +157,7 @@ func readDependencies(files Files) (*Plan, error) {
 		plan.Packages = len(plan.Pinned)
 		plan.Hashed = allHashed(plan.Pinned)
 	}
-	return plan, nil
+	return plan, pyproject, nil
 }
 
 // lockPlan is the plan of a lock file: its pins, and whether the project is a package.

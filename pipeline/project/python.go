@@ -12,7 +12,7 @@ var majorMinor = regexp.MustCompile(`(\d+)\.(\d+)`)
 // choosePython picks the Python version: --python-version, else .python-version
 // (major.minor taken), else the version Pipfile.lock requires, else the default. A
 // requires-python that excludes it is refused before anything is built.
-func (p *Plan) choosePython(in Input) error {
+func (p *Plan) choosePython(in Input, pyproject *pyprojectFile) error {
 	switch {
 	case in.PythonVersion != "":
 		p.PythonVersion, p.PythonSource = in.PythonVersion, "--python-version"
@@ -31,7 +31,6 @@ func (p *Plan) choosePython(in Input) error {
 	default:
 		p.PythonVersion, p.PythonSource = in.DefaultPythonVersion, "default"
 	}
-	pyproject, _ := readPyproject(in.Files)
 	spec, from := pyproject.requiresPython()
 	if spec == "" {
 		return nil
