@@ -23,7 +23,7 @@ func (c *BuildCmd) Run(ctx context.Context) error {
 		// After withPipeline has closed the client: an interrupted export's files go too.
 		defer pipeline.RemoveTemporaryFiles(c.Export)
 	}
-	return withPipeline(ctx, "build "+c.Variant, c.AppFlags, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
+	return withPipeline(ctx, "build "+c.Variant, c.AppFlags, nil, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
 		image, err := p.Build(ctx, c.Variant)
 		if err != nil {
 			return err

@@ -17,7 +17,7 @@ type CheckCmd struct {
 
 // Run prints the check result as JSON; it fails when the check fails.
 func (c *CheckCmd) Run(ctx context.Context) error {
-	return withPipeline(ctx, "check "+c.Variant, c.AppFlags, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
+	return withPipeline(ctx, "check "+c.Variant, c.AppFlags, nil, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
 		image, err := p.Build(ctx, c.Variant)
 		if err != nil {
 			return err

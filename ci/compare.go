@@ -41,9 +41,8 @@ func (c *CompareCmd) Run(ctx context.Context) error {
 		// After withPipeline has closed the client: an interrupted export's files go too.
 		defer pipeline.RemoveTemporaryFiles(c.Export)
 	}
-	flags := c.AppFlags
-	flags.verifyReproducible = c.VerifyReproducible
-	return withPipeline(ctx, "compare", flags, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
+	own := func(o *pipeline.Options) { o.VerifyReproducible = c.VerifyReproducible }
+	return withPipeline(ctx, "compare", c.AppFlags, own, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
 		report, built := p.Compare(ctx)
 		report.ApplyBudgets(budgets)
 		text, err := report.Render(c.Format)

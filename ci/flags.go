@@ -35,30 +35,27 @@ type AppFlags struct {
 	PinBases           bool          `env:"MULTISTAGE_PIN_BASES" help:"Resolve the official bases to digests first, so every stage uses the same image."`
 	SourceDateEpoch    int           `env:"SOURCE_DATE_EPOCH" default:"0" help:"Time (seconds since 1970) every file the pipeline writes carries, and the images' creation time: the same inputs give the same image."`
 	Variants           []string      `env:"MULTISTAGE_VARIANTS" placeholder:"VARIANT,..." help:"Compare only these variants (default: all)."`
-	// verifyReproducible is set by compare from its own flag.
-	verifyReproducible bool
 }
 
 // options translates the flags into pipeline options; it decides nothing itself.
 func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 	opts := pipeline.Options{
-		PythonVersion:      f.PythonVersion,
-		BuilderBase:        baseContainer(client, f.BuilderBase),
-		RuntimeBase:        baseContainer(client, f.RuntimeBase),
-		BuilderBaseName:    baseName(f.BuilderBase),
-		RuntimeBaseName:    baseName(f.RuntimeBase),
-		PinBases:           f.PinBases,
-		Variants:           f.Variants,
-		PipIndexURL:        f.PipIndexURL,
-		App:                client.Host().Directory(f.App),
-		IncludeAll:         f.IncludeAll,
-		SourceDateEpoch:    f.SourceDateEpoch,
-		VerifyReproducible: f.verifyReproducible,
-		Port:               f.Port,
-		ExpectedBody:       f.Expect,
-		CheckTimeout:       f.Timeout,
-		KeepModules:        f.Keep,
-		Command:            strings.Fields(f.Command),
+		PythonVersion:   f.PythonVersion,
+		BuilderBase:     baseContainer(client, f.BuilderBase),
+		RuntimeBase:     baseContainer(client, f.RuntimeBase),
+		BuilderBaseName: baseName(f.BuilderBase),
+		RuntimeBaseName: baseName(f.RuntimeBase),
+		PinBases:        f.PinBases,
+		Variants:        f.Variants,
+		PipIndexURL:     f.PipIndexURL,
+		App:             client.Host().Directory(f.App),
+		IncludeAll:      f.IncludeAll,
+		SourceDateEpoch: f.SourceDateEpoch,
+		Port:            f.Port,
+		ExpectedBody:    f.Expect,
+		CheckTimeout:    f.Timeout,
+		KeepModules:     f.Keep,
+		Command:         strings.Fields(f.Command),
 	}
 	if f.Wheels != "" {
 		opts.Wheels = client.Host().Directory(f.Wheels)
@@ -106,8 +103,9 @@ func isFile(path string) bool {
 
 // withPipeline connects to the engine and runs fn with a pipeline built from flags,
 // watching the engine: if it goes away, the run stops within 30 s with one line
-// naming command, instead of waiting forever.
-func withPipeline(ctx context.Context, command string, flags AppFlags, fn func(context.Context, *dagger.Client, *pipeline.Pipeline) error) error {
+// naming command, instead of waiting forever. own, if not nil, sets the options that
+// are the command's own flags.
+func withPipeline(ctx context.Context, command string, flags AppFlags, own func(*pipeline.Options), fn func(context.Context, *dagger.Client, *pipeline.Pipeline) error) error {
 	client, err := connect(ctx)
 	if err != nil {
 		return err
@@ -119,7 +117,11 @@ func withPipeline(ctx context.Context, command string, flags AppFlags, fn func(c
 
 	done := make(chan error, 1)
 	go func() {
-		p, err := pipeline.New(ctx, client, flags.options(client))
+		opts := flags.options(client)
+		if own != nil {
+			own(&opts)
+		}
+		p, err := pipeline.New(ctx, client, opts)
 		if err == nil {
 			err = fn(ctx, client, p)
 		}

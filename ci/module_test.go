@@ -68,13 +68,8 @@ func TestModuleRefusesBadInputInOneLine(t *testing.T) {
 	}
 }
 
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+// lastLines is testenv.LastLines, short for these tests.
+var lastLines = testenv.LastLines
 
 // testCheckTimeout bounds the module's checks in tests: they run beside the other
 // packages' on two cores, where an app's start can wait far longer than alone.
@@ -86,12 +81,7 @@ func daggerCall(t *testing.T, dagger string, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(dagger, append([]string{"call", "--progress=plain"}, args...)...)
 	cmd.Dir = testenv.RepoRoot()
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "DAGGER_SESSION_") {
-			cmd.Env = append(cmd.Env, kv)
-		}
-	}
-	cmd.Env = append(cmd.Env, "DAGGER_NO_NAG=1")
+	cmd.Env = append(withoutSessionVariables(os.Environ()), "DAGGER_NO_NAG=1")
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if exit, ok := err.(*exec.ExitError); ok {

@@ -53,9 +53,6 @@ type Multistage struct {
 	IncludeAll bool
 	// +private
 	SourceDateEpoch int
-	// verifyReproducible and variants are compare's own arguments, for this call only.
-	verifyReproducible bool
-	variants           []string
 }
 
 func New(
@@ -142,8 +139,8 @@ func (m *Multistage) Compare(
 		return "", err
 	}
 	var text string
-	m.verifyReproducible, m.variants = verifyReproducible, variants
-	err = m.run(ctx, func(_ *lib.Client, p *pipeline.Pipeline) error {
+	own := func(o *pipeline.Options) { o.VerifyReproducible, o.Variants = verifyReproducible, variants }
+	err = m.run(ctx, own, func(_ *lib.Client, p *pipeline.Pipeline) error {
 		report, _ := p.Compare(ctx)
 		report.ApplyBudgets(budgets)
 		var err error
@@ -203,7 +200,7 @@ func (m *Multistage) Check(
 	variant string,
 ) (string, error) {
 	var text string
-	err := m.run(ctx, func(_ *lib.Client, p *pipeline.Pipeline) error {
+	err := m.run(ctx, nil, func(_ *lib.Client, p *pipeline.Pipeline) error {
 		image, err := p.Build(ctx, variant)
 		if err != nil {
 			return err
@@ -245,9 +242,9 @@ func (m *Multistage) Export(
 	if err != nil {
 		return nil, err
 	}
-	m.verifyReproducible = verifyReproducible
 	var out *dagger.Directory
-	err = m.run(ctx, func(client *lib.Client, p *pipeline.Pipeline) error {
+	own := func(o *pipeline.Options) { o.VerifyReproducible = verifyReproducible }
+	err = m.run(ctx, own, func(client *lib.Client, p *pipeline.Pipeline) error {
 		report, built := p.Compare(ctx)
 		report.ApplyBudgets(budgets)
 		dir, err := os.MkdirTemp("", "multistage-export-")
@@ -294,7 +291,8 @@ func (m *Multistage) Verdict(
 
 // run joins the session with the dagger.io/dagger library, turns the settings into
 // pipeline options (objects cross by ID) and calls fn.
-func (m *Multistage) run(ctx context.Context, fn func(*lib.Client, *pipeline.Pipeline) error) error {
+// own, if not nil, sets the options that are the function's own arguments.
+func (m *Multistage) run(ctx context.Context, own func(*pipeline.Options), fn func(*lib.Client, *pipeline.Pipeline) error) error {
 	client, err := lib.Connect(ctx)
 	if err != nil {
 		return fmt.Errorf("joining the Dagger session: %w", err)
@@ -303,6 +301,9 @@ func (m *Multistage) run(ctx context.Context, fn func(*lib.Client, *pipeline.Pip
 	opts, err := m.options(ctx, client)
 	if err != nil {
 		return err
+	}
+	if own != nil {
+		own(&opts)
 	}
 	p, err := pipeline.New(ctx, client, opts)
 	if err != nil {
@@ -314,7 +315,7 @@ func (m *Multistage) run(ctx context.Context, fn func(*lib.Client, *pipeline.Pip
 // container runs build and hands its container back in the generated type.
 func (m *Multistage) container(ctx context.Context, build func(*pipeline.Pipeline) (*lib.Container, error)) (*dagger.Container, error) {
 	var out *dagger.Container
-	err := m.run(ctx, func(_ *lib.Client, p *pipeline.Pipeline) error {
+	err := m.run(ctx, nil, func(_ *lib.Client, p *pipeline.Pipeline) error {
 		ctr, err := build(p)
 		if err != nil {
 			return err
@@ -332,7 +333,7 @@ func (m *Multistage) container(ctx context.Context, build func(*pipeline.Pipelin
 func (m *Multistage) options(ctx context.Context, client *lib.Client) (pipeline.Options, error) {
 	opts := pipeline.Options{PythonVersion: m.PythonVersion, PipIndexURL: m.PipIndexURL, Port: m.Port,
 		ExpectedBody: m.Expect, Command: strings.Fields(m.Command), IncludeAll: m.IncludeAll,
-		SourceDateEpoch: m.SourceDateEpoch, VerifyReproducible: m.verifyReproducible, Variants: m.variants}
+		SourceDateEpoch: m.SourceDateEpoch}
 	if m.Timeout != "" {
 		d, err := time.ParseDuration(m.Timeout)
 		if err != nil {

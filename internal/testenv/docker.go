@@ -85,17 +85,18 @@ func Docker(t testing.TB) DockerDaemon {
 		}
 		if time.Now().After(deadline) {
 			data, _ := os.ReadFile(filepath.Join(dir, "dockerd.log"))
-			t.Fatalf("dockerd did not answer within 60s:\n%s", lastLines(string(data), 10))
+			t.Fatalf("dockerd did not answer within 60s:\n%s", LastLines(string(data), 10))
 		}
 	}
 }
 
-func lastLines(s string, n int) string {
+// LastLines is the last n lines of s: what a failing test shows of a long output.
+func LastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}
-	return fmt.Sprint(strings.Join(lines, "\n"))
+	return strings.Join(lines, "\n")
 }
 
 // HoldHostPort keeps other test binaries (packages run side by side) from using a
