@@ -101,6 +101,7 @@ func (p *Pipeline) projectInput(ctx context.Context) (project.Input, error) {
 		return in, fmt.Errorf("app directory cannot be read (%s)", cleanEngineError(err))
 	}
 	in.Paths = paths
+	p.sentPaths = len(paths)
 	var mu sync.Mutex
 	var firstErr error
 	eachIndex(len(project.WantedFiles), func(i int) {
@@ -136,6 +137,14 @@ print(a[0] - b[0], a[1] - b[1])`
 // (the engine has the files; they are not sent to the client).
 func (p *Pipeline) countLeftOut(ctx context.Context) error {
 	if len(p.source.Patterns) == 0 {
+		return nil
+	}
+	// Most apps lose nothing to the filter: the two listings say so without a container.
+	given, err := p.opts.App.Glob(ctx, "**")
+	if err != nil {
+		return err
+	}
+	if len(given) == p.sentPaths {
 		return nil
 	}
 	out, err := p.runtimeBase().

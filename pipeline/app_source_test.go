@@ -75,6 +75,9 @@ func TestTheAppDirectoryIsSentAsDockerWould(t *testing.T) {
 		o.Variants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal}
 	}
 	clean, _ := kitPipeline(t, sampleApp, variants).Compare(context.Background())
+	if s := clean.AppSource; s == nil || s.Rule != "defaults" || s.LeftOutFiles != 0 || s.LeftOutBytes != 0 {
+		t.Errorf("the sample app lost nothing to the defaults, yet the report says %+v", s)
+	}
 
 	cases := []struct {
 		name, ignore string

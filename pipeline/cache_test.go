@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -77,6 +78,52 @@ func TestEditingTheAppDoesNotRerunPip(t *testing.T) {
 		}
 		if ran, _ := pipInstalls(t, copyApp(t, requirementsEdited), build); ran == 0 {
 			t.Errorf("%s: a requirements edit ran no pip install (the probe cannot see a rerun)", variant)
+		}
+	}
+}
+
+// TestAfterAnEditOnlyTheNewLayerIsRead: measuring an image whose app.py changed
+// unpacks only its new layer (the base's listings are kept in the engine), and gives
+// the same figures, to the byte, as a reading with nothing kept.
+func TestAfterAnEditOnlyTheNewLayerIsRead(t *testing.T) {
+	testenv.Client(t)
+	ctx := context.Background()
+	edited := func(name, content string) string {
+		if name == "app.py" {
+			return content + fmt.Sprintf("\n# edited %d\n", time.Now().UnixNano())
+		}
+		return content
+	}
+	for variant, build := range map[string]func(*pipeline.Pipeline) (*dagger.Container, error){"multi-stage": buildMultiStage, "single-stage": buildSingleStage} {
+		measure := func(app string) (pipeline.Measurement, *pipeline.Pipeline, *dagger.Container) {
+			p := kitPipeline(t, app, nil)
+			image, err := build(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := p.Measure(ctx, image)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m, p, image
+		}
+		// Nothing kept: the variants share layers (the app's), and a base's kept listing would do.
+		pipeline.UseOwnMeasureVolume(t)
+		before, _, _ := measure(copyApp(t, edited))
+		if before.LayersRead != distinctLayers(before.Layers) {
+			t.Fatalf("%s: a first reading unpacked %d of %d layers", variant, before.LayersRead, distinctLayers(before.Layers))
+		}
+		after, p, image := measure(copyApp(t, edited))
+		if after.LayersRead != 1 {
+			t.Errorf("%s: after an app.py edit the reading unpacked %d layers, want only the app's", variant, after.LayersRead)
+		}
+		pipeline.UseOwnMeasureVolume(t)
+		fresh, err := p.Measure(ctx, image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fresh.LayersRead != distinctLayers(fresh.Layers) || after.Sizes != fresh.Sizes || !reflect.DeepEqual(after.Layers, fresh.Layers) || !reflect.DeepEqual(after.Contents, fresh.Contents) {
+			t.Errorf("%s: with kept listings %+v, read afresh (%d layers unpacked) %+v", variant, after.Sizes, fresh.LayersRead, fresh.Sizes)
 		}
 	}
 }

@@ -4,9 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // unreadableLayer fails if anything tries to read it.
@@ -41,38 +47,57 @@ func TestLayerListingsAreKeptByDiffID(t *testing.T) {
 	}
 }
 
-func TestKeptLayerDigestsAreListed(t *testing.T) {
-	t.Setenv("MULTISTAGE_MEASURE_CACHE", t.TempDir())
-	if got := keptDigests(keptLayers); len(got) != 0 {
-		t.Fatalf("empty cache lists %v", got)
+// TestMeasureScriptKeepsListingsByDiffID runs measure.py as the engine does, on a
+// real docker-format tarball: a first reading unpacks every layer and keeps its
+// listing; a second, of an image that shares the base, unpacks only its new layer and
+// gives the same figures as a reading with nothing kept.
+func TestMeasureScriptKeepsListingsByDiffID(t *testing.T) {
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3 to run measure.py with")
 	}
-	keep(keptLayers, "sha256:abc", layerListing{UncompressedBytes: 1})
-	keep(keptLayers, "sha256:def", layerListing{UncompressedBytes: 2})
-	got := keptDigests(keptLayers)
-	if len(got) != 2 || got[0] != "sha256:abc" || got[1] != "sha256:def" {
-		t.Fatalf("kept digests: %v", got)
+	base := layer(t, entry{name: "etc/passwd", size: 9}, entry{name: "usr/bin/python", link: "python3.13"})
+	app := layer(t, entry{name: "app/app.py", size: 42})
+	edited := layer(t, entry{name: "app/app.py", size: 43})
+	kept := t.TempDir()
+	read := func(t *testing.T, kept string, layers ...v1.Layer) Measurement {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "image.tar")
+		if err := tarball.WriteToFile(path, name.MustParseReference("measure/test:1"), image(t, "10001", layers...)); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(python, "-I", "-c", measureScript, path, kept).Output()
+		if err != nil {
+			t.Fatalf("measure.py: %v", err)
+		}
+		var reading engineReading
+		if err := json.Unmarshal(out, &reading); err != nil {
+			t.Fatal(err)
+		}
+		m := reading.measurement()
+		if st, _ := os.Stat(path); m.Sizes.CompressedBytes != st.Size() {
+			t.Errorf("COMPRESSED %d, the tarball has %d bytes", m.Sizes.CompressedBytes, st.Size())
+		}
+		return m
 	}
-}
-
-func TestAReadingWithAListingThatIsGoneNamesIt(t *testing.T) {
-	t.Setenv("MULTISTAGE_MEASURE_CACHE", t.TempDir())
-	var reading engineReading
-	if err := json.Unmarshal([]byte(`{"tarballBytes": 3000, "user": "10001", "layers": [
-		{"digest": "sha256:a", "diffID": "sha256:new", "compressedBytes": 100, "listing": {"uncompressedBytes": 2048, "files": [{"n": "app/app.py", "t": 48, "s": 5}]}},
-		{"digest": "sha256:b", "diffID": "sha256:kept", "compressedBytes": 200}]}`), &reading); err != nil {
-		t.Fatal(err)
+	if first := read(t, kept, base, app); first.LayersRead != 2 {
+		t.Fatalf("a first reading unpacked %d layers, want 2", first.LayersRead)
 	}
-	if _, missing := reading.measurement(); missing != "sha256:kept" {
-		t.Fatalf("want the gone listing named, got %q", missing)
+	afterEdit := read(t, kept, base, edited)
+	if afterEdit.LayersRead != 1 {
+		t.Errorf("after an edit the reading unpacked %d layers, want only the new one", afterEdit.LayersRead)
 	}
-	keep(keptLayers, "sha256:kept", layerListing{UncompressedBytes: 1024, Files: []layerFile{{Name: "etc/passwd", Type: '0', Size: 9}}})
-	m, missing := reading.measurement()
-	if missing != "" || m.Sizes != (Sizes{UncompressedBytes: 3072, CompressedBytes: 3000, DockerBytes: 5 + 9}) || len(m.Layers) != 2 || m.Contents.FileCount != 2 || m.Contents.User != "10001" {
-		t.Fatalf("measurement from a reading and a kept listing: %+v, missing %q", m, missing)
+	fresh := read(t, t.TempDir(), base, edited)
+	if afterEdit.Sizes != fresh.Sizes || !reflect.DeepEqual(afterEdit.Layers, fresh.Layers) || afterEdit.Contents.FileCount != 2 { // etc/passwd and app/app.py (the link is no regular file)
+		t.Errorf("with kept listings %+v %+v, read afresh %+v %+v", afterEdit.Sizes, afterEdit.Layers, fresh.Sizes, fresh.Layers)
 	}
-	var listing layerListing
-	if !loadKept(keptLayers, "sha256:new", &listing) || listing.UncompressedBytes != 2048 {
-		t.Fatalf("the new listing was not kept: %+v", listing)
+	// A listing torn by an interrupted reading is read again, not trusted.
+	torn, _ := filepath.Glob(filepath.Join(kept, "sha256-*.json"))
+	for _, path := range torn {
+		os.WriteFile(path, []byte(`{"uncompressedBytes": 10`), 0o644)
+	}
+	if again := read(t, kept, base, edited); again.LayersRead != 2 || again.Sizes != fresh.Sizes {
+		t.Errorf("with torn listings: unpacked %d layers, sizes %+v", again.LayersRead, again.Sizes)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"dagger.io/dagger"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -46,6 +45,9 @@ type Measurement struct {
 	Sizes    Sizes
 	Layers   []Layer
 	Contents Contents
+	// LayersRead counts the layers this measurement unpacked; the others' listings were
+	// kept from an earlier reading of the same content.
+	LayersRead int
 }
 
 // measureScript reads an image tarball inside the engine (measure.py says what it prints).
@@ -53,25 +55,36 @@ type Measurement struct {
 //go:embed measure.py
 var measureScript string
 
+// measureVolume keeps layer listings in the engine, by diff ID, across runs and
+// clients (a module's function has no disk of its own that outlives the call).
+var measureVolume = "multistage-measure-" + measureVersion
+
 // Measure sizes image and reads its layers and contents, from the tarball the engine
 // makes of it, where the engine made it: a container of the runtime base reads it
-// in place, so its tens of megabytes are not sent to the client. What was measured
-// before is kept by content digest: a warm run reads nothing, and after an app edit
-// only the new layers are listed.
+// in place, so its tens of megabytes are not sent to the client. The engine caches
+// the reading with the image (a warm run reads nothing), and keeps each layer's
+// listing, so after an app edit only the new layer is unpacked.
 func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measurement, error) {
-	file := ImageTarball(image)
-	digest, err := file.Digest(ctx, dagger.FileDigestOpts{ExcludeMetadata: true})
+	out, err := p.runtimeBase().
+		WithMountedFile("/measure/image.tar", ImageTarball(image)).
+		WithMountedCache("/measure/kept", p.client.CacheVolume(measureVolume)).
+		// The base ships no bytecode: keep what this reading compiles (~0.1 s of CPU) for the next.
+		WithMountedCache("/measure/pycache", p.client.CacheVolume("multistage-measure-pycache")).
+		// -I: nothing from the base's environment (PYTHON* variables) changes the reading.
+		WithExec([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache", "-c", measureScript, "/measure/image.tar", "/measure/kept"},
+			// To a file: a reading lists every file of the image (hundreds of kB), which
+			// the progress output of a client would otherwise print.
+			dagger.ContainerWithExecOpts{RedirectStdout: "/tmp/reading.json"}).
+		File("/tmp/reading.json").
+		Contents(ctx)
 	if err != nil {
-		return Measurement{}, fmt.Errorf("making the image tarball: %w", err)
+		return Measurement{}, fmt.Errorf("reading the image tarball: %s", cleanEngineError(err))
 	}
-	if m, ok := loadMeasurement(digest); ok {
-		return m, nil
+	var reading engineReading
+	if err := json.Unmarshal([]byte(out), &reading); err != nil {
+		return Measurement{}, fmt.Errorf("unreadable image reading: %w", err)
 	}
-	m, err := p.measureInEngine(ctx, file)
-	if err == nil {
-		saveMeasurement(digest, m)
-	}
-	return m, err
+	return reading.measurement(), nil
 }
 
 // engineReading is what measure.py prints.
@@ -79,76 +92,25 @@ type engineReading struct {
 	TarballBytes int64  `json:"tarballBytes"`
 	User         string `json:"user"`
 	Layers       []struct {
-		Digest          string        `json:"digest"`
-		DiffID          string        `json:"diffID"`
-		CompressedBytes int64         `json:"compressedBytes"`
-		Listing         *layerListing `json:"listing"`
+		Digest          string       `json:"digest"`
+		CompressedBytes int64        `json:"compressedBytes"`
+		Listing         layerListing `json:"listing"`
 	} `json:"layers"`
+	Listed int `json:"listed"`
 }
 
-// measureInEngine reads the image tarball in a container, listing only the layers
-// whose listings are not kept. A kept listing that cannot be read back (the cache was
-// emptied meanwhile) is listed again in a second reading.
-func (p *Pipeline) measureInEngine(ctx context.Context, file *dagger.File) (Measurement, error) {
-	known := keptDigests(keptLayers)
-	for attempt := 0; ; attempt++ {
-		reading, err := p.readInEngine(ctx, file, known)
-		if err != nil {
-			return Measurement{}, err
-		}
-		m, missing := reading.measurement()
-		if missing == "" {
-			return m, nil
-		}
-		if attempt > 0 {
-			return Measurement{}, fmt.Errorf("the listing kept for layer %s cannot be read", missing)
-		}
-		known = nil
-	}
-}
-
-// readInEngine runs measure.py on the tarball in a container of the runtime base,
-// telling it which diff IDs need no listing.
-func (p *Pipeline) readInEngine(ctx context.Context, file *dagger.File, known []string) (engineReading, error) {
-	out, err := p.runtimeBase().
-		WithMountedFile("/measure/image.tar", file).
-		WithNewFile("/measure/known", strings.Join(known, "\n")).
-		// The base ships no bytecode: keep what this reading compiles (~0.1 s of CPU) for the next.
-		WithMountedCache("/measure/pycache", p.client.CacheVolume("multistage-measure-pycache")).
-		// -I: nothing from the base's environment (PYTHON* variables) changes the reading.
-		WithExec([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache", "-c", measureScript, "/measure/image.tar", "/measure/known"},
-			// To a file: a first reading lists every file of the base (hundreds of kB), which
-			// the progress output of a client would otherwise print.
-			dagger.ContainerWithExecOpts{RedirectStdout: "/tmp/reading.json"}).
-		File("/tmp/reading.json").
-		Contents(ctx)
-	if err != nil {
-		return engineReading{}, fmt.Errorf("reading the image tarball: %s", cleanEngineError(err))
-	}
-	var reading engineReading
-	if err := json.Unmarshal([]byte(out), &reading); err != nil {
-		return engineReading{}, fmt.Errorf("unreadable image reading: %w", err)
-	}
-	return reading, nil
-}
-
-// measurement keeps the new listings and puts the kept ones beside them. It names
-// the diff ID of a kept listing that is gone, if any.
-func (r engineReading) measurement() (Measurement, string) {
+// measurement turns a reading into the figures the report shows.
+func (r engineReading) measurement() Measurement {
 	layers := make([]Layer, len(r.Layers))
 	listings := make([]layerListing, len(r.Layers))
 	for i, layer := range r.Layers {
-		if layer.Listing != nil {
-			listings[i] = *layer.Listing
-			keep(keptLayers, layer.DiffID, listings[i])
-		} else if !loadKept(keptLayers, layer.DiffID, &listings[i]) || listings[i].UncompressedBytes == 0 {
-			return Measurement{}, layer.DiffID
-		}
 		layers[i] = Layer{Digest: layer.Digest, CompressedBytes: layer.CompressedBytes}
+		listings[i] = layer.Listing
 	}
 	m := measurementOf(r.User, layers, listings)
 	m.Sizes.CompressedBytes = r.TarballBytes
-	return m, ""
+	m.LayersRead = r.Listed
+	return m
 }
 
 // measurementOf completes layers (digest and gzip size) with their listings' unpacked

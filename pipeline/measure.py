@@ -1,9 +1,12 @@
 # Reads an image tarball (docker format) where the engine made it, so that its tens of
 # megabytes are not sent to the client to be measured: prints one JSON object with the
-# image's user and, per layer, its digest, diff ID, gzip size and, unless its diff ID is
-# listed as known, what it holds (every tar entry; the unpacked stream's length); and
-# the tarball's own size.
-# argv: tarball, file of known diff IDs (one per line).
+# image's user and, per layer, its digest, diff ID, gzip size and what it holds (every
+# tar entry; the unpacked stream's length); the tarball's own size; and how many layers
+# this reading had to unpack ("listed").
+# A layer's listing is kept in KEPT under its diff ID (the digest of its unpacked
+# stream: the same diff ID holds the same files), so after an app edit only the new
+# layer's bytes are read: the base's blobs are skipped, not even decompressed.
+# argv: tarball, directory of kept listings (an engine cache volume).
 import gzip, hashlib, json, os, posixpath, sys, tarfile
 
 
@@ -52,9 +55,26 @@ def blob_digest(image, member):
     return "sha256:" + hashlib.sha256(image.extractfile(member).read()).hexdigest()
 
 
-def main(path, known_path):
-    with open(known_path) as f:
-        known = set(f.read().split())
+def kept_listing(kept, diff_id, blob):
+    """The listing kept for diff_id, else blob's, read now and kept."""
+    path = os.path.join(kept, diff_id.replace(":", "-") + ".json")
+    try:
+        with open(path) as f:
+            listing = json.load(f)
+        if listing.get("uncompressedBytes"):
+            return listing, False
+    except (OSError, ValueError):
+        pass  # not kept yet, or a torn write of an interrupted reading: read it again
+    listing = list_layer(blob())
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        json.dump(listing, f)
+    os.replace(tmp, path)  # atomic: a reading beside this one sees all of it or nothing
+    return listing, True
+
+
+def main(path, kept):
+    listed = 0
     with tarfile.open(path) as image:
         manifest = json.load(image.extractfile("manifest.json"))[0]
         config = json.load(image.extractfile(manifest["Config"]))
@@ -65,10 +85,11 @@ def main(path, known_path):
         for blob, diff_id in zip(manifest["Layers"], diff_ids):
             member = image.getmember(blob)
             layer = {"digest": blob_digest(image, member), "diffID": diff_id, "compressedBytes": member.size}
-            if diff_id not in known:
-                layer["listing"] = list_layer(image.extractfile(member))
+            layer["listing"], read = kept_listing(kept, diff_id, lambda: image.extractfile(member))
+            listed += read
             layers.append(layer)
-    reading = {"tarballBytes": os.stat(path).st_size, "user": (config.get("config") or {}).get("User", ""), "layers": layers}
+    reading = {"tarballBytes": os.stat(path).st_size, "user": (config.get("config") or {}).get("User", ""),
+               "layers": layers, "listed": listed}
     json.dump(reading, sys.stdout)
 
 

@@ -8,9 +8,9 @@ import (
 	"sync"
 )
 
-// Measurements are kept on disk by content digest: an image's by the digest of its
-// tarball, a layer's listing by its diff ID. The same bytes measure the same, so a
-// warm run reads them back, and after an app edit only the new layers are read.
+// The Go reader of exported tarballs (ReadLayers, InspectImage) keeps each layer's
+// listing on disk by diff ID: the same bytes list the same, so a layer shared by
+// several tarballs (the base) is read once. (Measure keeps its listings in the engine.)
 
 // measureCacheDir is $MULTISTAGE_MEASURE_CACHE, else the user's cache directory
 // ("" when there is none).
@@ -29,11 +29,8 @@ func measureCacheDir() string {
 // kept by an older version are not taken for new ones.
 const measureVersion = "v3" // v3: symlink target lengths, for the size Docker shows
 
-// Kinds of kept measurements.
-const (
-	keptImages = "images"
-	keptLayers = "layers"
-)
+// keptLayers is the kind of kept measurement the Go reader of exported tarballs keeps.
+const keptLayers = "layers"
 
 // keptDir is where measurements of a kind are kept ("" when there is no cache directory).
 func keptDir(kind string) string {
@@ -74,39 +71,6 @@ func keep(kind, digest string, v any) {
 	}
 	_ = writeAtomically(path, func(tmp string) error { return os.WriteFile(tmp, data, 0o644) })
 }
-
-// keptDigests lists the digests kept of a kind (their file names, turned back into
-// "algorithm:hex").
-func keptDigests(kind string) []string {
-	dir := keptDir(kind)
-	if dir == "" {
-		return nil
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil
-	}
-	var digests []string
-	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), ".json"); ok {
-			if algorithm, hex, ok := strings.Cut(name, "-"); ok {
-				digests = append(digests, algorithm+":"+hex)
-			}
-		}
-	}
-	return digests
-}
-
-// loadMeasurement returns the measurement of the image tarball with this digest, if kept.
-func loadMeasurement(digest string) (Measurement, bool) {
-	var m Measurement
-	if !loadKept(keptImages, digest, &m) || m.Sizes.UncompressedBytes == 0 {
-		return Measurement{}, false
-	}
-	return m, true
-}
-
-func saveMeasurement(digest string, m Measurement) { keep(keptImages, digest, m) }
 
 // digestLocks lets one goroutine read a layer that several images share (the base)
 // while the others wait for its listing.

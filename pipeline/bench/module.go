@@ -55,6 +55,23 @@ func (m Module) time(ctx context.Context, app, wheels string, progress io.Writer
 	return seconds, nil
 }
 
+// load loads the module (`dagger functions`), building its runtime if the engine has
+// none, and says how long that took. A cold run loads it before the clock starts, as
+// podman's bases are present before its clock: what is timed is the compare of an app
+// the engine has never built, not the install of the tool.
+func (m Module) load(ctx context.Context) (float64, error) {
+	cmd := exec.CommandContext(ctx, m.CLI, "functions", "--progress=plain")
+	cmd.Dir = m.Repo
+	cmd.Env = append(withoutSession(os.Environ()), "DAGGER_NO_NAG=1")
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	seconds := time.Since(start).Seconds()
+	if err != nil {
+		return 0, fmt.Errorf("dagger functions: %v: %s", err, lastLine(string(out)))
+	}
+	return seconds, nil
+}
+
 // withoutSession drops the variables through which a client joins a running session:
 // each `dagger call` has a session of its own.
 func withoutSession(env []string) []string {
