@@ -68,6 +68,22 @@ func TestModuleRefusesBadInputInOneLine(t *testing.T) {
 	}
 }
 
+// TestModuleListsItsVariants: `dagger call variants` names every variant compare
+// builds, with its description, one a line (the names --variants and check take).
+func TestModuleListsItsVariants(t *testing.T) {
+	dagger := daggerCLI(t)
+	out, code := daggerCall(t, dagger, "--silent", "variants")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != len(pipeline.Variants) {
+		t.Fatalf("exit %d, %d lines, want %d:\n%s", code, len(lines), len(pipeline.Variants), out)
+	}
+	for i, v := range pipeline.Variants {
+		if lines[i] != v.Name+": "+v.Description {
+			t.Errorf("line %d: %q, want %q", i+1, lines[i], v.Name+": "+v.Description)
+		}
+	}
+}
+
 // lastLines is testenv.LastLines, short for these tests.
 var lastLines = testenv.LastLines
 

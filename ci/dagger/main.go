@@ -155,6 +155,17 @@ func (m *Multistage) Compare(
 	return text, err
 }
 
+// The variants compare builds, one a line: its name (for compare --variants, check
+// and export) and what it is. Builds nothing.
+// +cache="session"
+func (m *Multistage) Variants() string {
+	var lines []string
+	for _, v := range pipeline.Variants {
+		lines = append(lines, v.Name+": "+v.Description)
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
 // The tutorial's single-stage image: slim base, requirements installed globally,
 // the app beside them.
 // +cache="session"
