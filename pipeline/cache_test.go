@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,5 +126,28 @@ func TestAfterAnEditOnlyTheNewLayerIsRead(t *testing.T) {
 		if fresh.LayersRead != distinctLayers(fresh.Layers) || after.Sizes != fresh.Sizes || !reflect.DeepEqual(after.Layers, fresh.Layers) || !reflect.DeepEqual(after.Contents, fresh.Contents) {
 			t.Errorf("%s: with kept listings %+v, read afresh (%d layers unpacked) %+v", variant, after.Sizes, fresh.LayersRead, fresh.Sizes)
 		}
+	}
+}
+
+// TestTheReadingStaysOutOfTheProgressOutput: a reading lists every file of an image
+// (megabytes of JSON); none of it reaches the engine's progress output, which a CI
+// log keeps. (Dagger streams an exec's stdout there even when it is redirected.)
+func TestTheReadingStaysOutOfTheProgressOutput(t *testing.T) {
+	var layers int
+	progress := testenv.OwnSession(t, func(client *dagger.Client) {
+		pipeline.UseOwnMeasureVolume(t) // a reading that runs, not one from the cache
+		p := kitPipelineOn(t, client, sampleApp, nil)
+		m, err := p.Measure(context.Background(), p.SingleStage())
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers = m.LayersRead
+	})
+	if layers == 0 {
+		t.Fatal("the reading unpacked no layer: it did not run")
+	}
+	// A listed file ("n": its path) is in a reading, never in the command that makes one.
+	if strings.Contains(progress, `{"n": "etc/`) || len(progress) > 200_000 {
+		t.Errorf("the reading reached the progress output (%d bytes of it)", len(progress))
 	}
 }

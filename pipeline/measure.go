@@ -50,7 +50,7 @@ type Measurement struct {
 	LayersRead int
 }
 
-// measureScript reads an image tarball inside the engine (measure.py says what it prints).
+// measureScript reads an image tarball inside the engine (measure.py says what it writes).
 //
 //go:embed measure.py
 var measureScript string
@@ -71,10 +71,9 @@ func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measur
 		// The base ships no bytecode: keep what this reading compiles (~0.1 s of CPU) for the next.
 		WithMountedCache("/measure/pycache", p.client.CacheVolume("multistage-measure-pycache")).
 		// -I: nothing from the base's environment (PYTHON* variables) changes the reading.
-		WithExec([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache", "-c", measureScript, "/measure/image.tar", "/measure/kept"},
-			// To a file: a reading lists every file of the image (hundreds of kB), which
-			// the progress output of a client would otherwise print.
-			dagger.ContainerWithExecOpts{RedirectStdout: "/tmp/reading.json"}).
+		// The reading goes to a file measure.py writes: an exec's stdout reaches the
+		// client's progress output even when redirected, and a reading is megabytes.
+		WithExec([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache", "-c", measureScript, "/measure/image.tar", "/measure/kept", "/tmp/reading.json"}).
 		File("/tmp/reading.json").
 		Contents(ctx)
 	if err != nil {
@@ -87,7 +86,7 @@ func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measur
 	return reading.measurement(), nil
 }
 
-// engineReading is what measure.py prints.
+// engineReading is what measure.py writes.
 type engineReading struct {
 	TarballBytes int64  `json:"tarballBytes"`
 	User         string `json:"user"`

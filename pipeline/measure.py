@@ -6,7 +6,9 @@
 # A layer's listing is kept in KEPT under its diff ID (the digest of its unpacked
 # stream: the same diff ID holds the same files), so after an app edit only the new
 # layer's bytes are read: the base's blobs are skipped, not even decompressed.
-# argv: tarball, directory of kept listings (an engine cache volume).
+# argv: tarball, directory of kept listings (an engine cache volume), and the file to
+# write the reading to (else stdout). A file: the engine streams an exec's stdout to the
+# client's progress output even when it is redirected, and a reading is megabytes.
 import gzip, hashlib, json, os, posixpath, sys, tarfile
 
 
@@ -73,7 +75,7 @@ def kept_listing(kept, diff_id, blob):
     return listing, True
 
 
-def main(path, kept):
+def main(path, kept, out=None):
     listed = 0
     with tarfile.open(path) as image:
         manifest = json.load(image.extractfile("manifest.json"))[0]
@@ -91,7 +93,12 @@ def main(path, kept):
     reading = {"tarballBytes": os.stat(path).st_size, "user": (config.get("config") or {}).get("User", ""),
                "layers": layers, "listed": listed}
     # dumps, not dump: json.dump encodes piece by piece in Python, json.dumps in C (~5x faster here).
-    sys.stdout.write(json.dumps(reading))
+    text = json.dumps(reading)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        with open(out, "w") as f:
+            f.write(text)
 
 
-main(sys.argv[1], sys.argv[2])
+main(*sys.argv[1:4])
