@@ -107,26 +107,50 @@ func stopService(service *dagger.Service) {
 	_, _ = service.Stop(ctx, dagger.ServiceStopOpts{Kill: true})
 }
 
+// checkVariant checks a variant's built image. One expected to fail (the tutorial's
+// recipe) is first run on its own for a few seconds: an app that exits in that time
+// cannot serve, and that run's own output says why, with no service, tunnel and second
+// run to start for it. One still running then gets the full check, which may pass.
+func (p *Pipeline) checkVariant(ctx context.Context, variant Variant, image *dagger.Container) CheckResult {
+	if !variant.ExpectedToPass {
+		if logs, exited := p.runForLogs(ctx, image); exited {
+			return CheckResult{Error: appExited, Logs: logs}
+		}
+	}
+	return p.checkBuilt(ctx, image)
+}
+
 // lastLogLines runs the image's own command again for a few seconds and keeps its last
 // output lines. Dagger has no call for a service's logs, so this is how a crash's
 // traceback reaches the report.
 func (p *Pipeline) lastLogLines(ctx context.Context, image *dagger.Container) []string {
+	logs, _ := p.runForLogs(ctx, image)
+	return logs
+}
+
+// logsStillRunning is logs.py's exit status when the command outlived its seconds.
+const logsStillRunning = 3
+
+// runForLogs runs the image's own command for up to a few seconds (logs.py) and returns
+// its last output lines, and whether it ended (or could not start) in that time.
+func (p *Pipeline) runForLogs(ctx context.Context, image *dagger.Container) (logs []string, exited bool) {
 	command, err := imageCommand(ctx, image)
 	if err != nil {
-		return []string{"(no logs: " + err.Error() + ")"}
+		return []string{"(no logs: " + err.Error() + ")"}, false
 	}
 	seconds := min(p.opts.CheckTimeout, 5*time.Second)
 	ctx, cancel := context.WithTimeout(ctx, seconds+30*time.Second)
 	defer cancel()
 	args := append([]string{"python", "-c", logsScript, strconv.FormatFloat(seconds.Seconds(), 'f', 1, 64), strconv.Itoa(logLines)}, command...)
-	out, err := image.
+	run := image.
 		WithEnvVariable("MULTISTAGE_LOGS_AT", strconv.FormatInt(time.Now().UnixNano(), 10)).
-		WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny}).
-		Stdout(ctx)
+		WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
+	out, err := run.Stdout(ctx)
 	if err != nil {
-		return []string{"(no logs: " + cleanEngineError(err) + ")"}
+		return []string{"(no logs: " + cleanEngineError(err) + ")"}, false
 	}
-	return strings.Split(strings.TrimRight(out, "\n"), "\n")
+	code, err := run.ExitCode(ctx)
+	return strings.Split(strings.TrimRight(out, "\n"), "\n"), err == nil && code != logsStillRunning
 }
 
 // imageCommand is what the image runs: entrypoint then default args.

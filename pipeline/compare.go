@@ -56,7 +56,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			report.Images[i].Check = p.checkBuilt(ctx, image)
+			report.Images[i].Check = p.checkVariant(ctx, variants[i], image)
 		}()
 		m, err := p.Measure(ctx, image)
 		wg.Wait()

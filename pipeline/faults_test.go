@@ -162,6 +162,24 @@ http.server.HTTPServer(("0.0.0.0", 5000), H).serve_forever()
 	}
 }
 
+// TestAVariantExpectedToFailIsCheckedWhenItKeepsRunning: the tutorial's recipe works
+// for an app that needs no package; its app does not exit, so it gets the full check
+// through a service, and passes: "expected to fail" decides nothing by itself.
+func TestAVariantExpectedToFailIsCheckedWhenItKeepsRunning(t *testing.T) {
+	app := appDir(t, map[string]string{"requirements.txt": "", "app.py": `import http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"stdlib only")
+http.server.HTTPServer(("0.0.0.0", 5000), H).serve_forever()
+`})
+	report, _ := kitPipeline(t, app, func(o *pipeline.Options) {
+		o.ExpectedBody, o.Variants = "stdlib only", []string{pipeline.VariantTutorial}
+	}).Compare(context.Background())
+	if check := report.Images[0].Check; !check.Passed || check.Attempts == 0 {
+		t.Errorf("the tutorial's image serves this app, yet its check says %+v", check)
+	}
+}
+
 func TestBasesWithDifferentPythonsAreRefusedBeforeBuilding(t *testing.T) {
 	client := testenv.Client(t)
 	k := testenv.Kit(t)

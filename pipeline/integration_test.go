@@ -111,8 +111,12 @@ func TestCompareOnKitChecksBothImagesAndCatchesTheTutorial(t *testing.T) {
 	if tutorial.Check.Passed || tutorial.ExpectedToPass {
 		t.Errorf("tutorial passed its check: %+v", tutorial.Check)
 	}
-	if logs := strings.Join(tutorial.Check.Logs, "\n"); !strings.Contains(logs, "ModuleNotFoundError: No module named 'flask'") {
-		t.Errorf("tutorial logs lack the ModuleNotFoundError:\n%s", logs)
+	if logs := strings.Join(tutorial.Check.Logs, "\n"); !strings.Contains(logs, "ModuleNotFoundError: No module named 'flask'") || !strings.Contains(logs, "exited with code 1]") {
+		t.Errorf("tutorial logs lack the ModuleNotFoundError and the exit:\n%s", logs)
+	}
+	// Its app exits at once: that run alone shows the failure, with no service started.
+	if tutorial.Check.Attempts != 0 || tutorial.Check.Error != "the app exited before answering" {
+		t.Errorf("tutorial was not judged by its own run: %d requests, error %q", tutorial.Check.Attempts, tutorial.Check.Error)
 	}
 	if !report.OK {
 		t.Errorf("report not OK: %v", report.Failures())
