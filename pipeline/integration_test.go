@@ -523,7 +523,8 @@ func TestProductionStartsFromBytecode(t *testing.T) {
 }
 
 // TestProductionImagesStopPromptlyOnSigterm: `podman stop` sends SIGTERM and kills
-// after 10 s; a production image's app (PID 1) must end on the SIGTERM, in under 2 s.
+// after 10 s; a production image's app (PID 1) must end on the SIGTERM (exit 0), not
+// be killed after the grace period.
 func TestProductionImagesStopPromptlyOnSigterm(t *testing.T) {
 	podman := testenv.Podman(t)
 	_, dir := compareSample(t)
@@ -544,8 +545,10 @@ func TestProductionImagesStopPromptlyOnSigterm(t *testing.T) {
 			took := time.Since(start)
 			code := strings.TrimSpace(run(t, podman, "inspect", "--format", "{{.State.ExitCode}}", name))
 			t.Logf("%s: podman stop took %.2fs, exit code %s", variant, took.Seconds(), code)
-			if took > 2*time.Second {
-				t.Errorf("%s took %.1fs to stop on SIGTERM (killed after the grace period?), exit code %s", variant, took.Seconds(), code)
+			// Ended by the SIGTERM: exit 0 well inside the 10 s grace period. Killed after
+			// it: exit 137 at 10 s. (Under load a stop can take a few seconds either way.)
+			if code != "0" || took > 8*time.Second {
+				t.Errorf("%s took %.1fs to stop on SIGTERM, exit code %s (killed after the grace period?)", variant, took.Seconds(), code)
 			}
 		})
 	}

@@ -40,7 +40,11 @@ func (p *Pipeline) Builder() *dagger.Container {
 		WithWorkdir(appPath).
 		WithDirectory(appPath, p.requirementsFile())
 	builder = p.installRequirements(builder, venvPip, appPath)
-	return p.installProject(builder, venvPip).
+	// The project's own wheel stays out of the shared pip cache: it is built from this
+	// source only, and two builds at once (--verify-reproducible rebuilds multi-stage
+	// and minimal side by side) wrote the same cache entry, one reading the other's
+	// half-written wheel ("Bad CRC-32 for file ...RECORD").
+	return p.installProject(builder, venvPip, "--no-cache-dir").
 		WithNewFile(launcherPath, stopOnSigterm)
 }
 
