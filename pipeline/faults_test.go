@@ -143,13 +143,16 @@ func TestEmptyWheelsDirectoryIsRefusedBeforeBuilding(t *testing.T) {
 	}
 }
 
-func TestEmptyRequirementsBuildAndServe(t *testing.T) {
-	app := appDir(t, map[string]string{"requirements.txt": "", "app.py": `import http.server
+// stdlibOnlyApp serves "stdlib only" with Python's own http.server: it needs no package.
+var stdlibOnlyApp = map[string]string{"requirements.txt": "", "app.py": `import http.server
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200); self.end_headers(); self.wfile.write(b"stdlib only")
 http.server.HTTPServer(("0.0.0.0", 5000), H).serve_forever()
-`})
+`}
+
+func TestEmptyRequirementsBuildAndServe(t *testing.T) {
+	app := appDir(t, stdlibOnlyApp)
 	p := kitPipeline(t, app, func(o *pipeline.Options) { o.ExpectedBody = "stdlib only" })
 	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal} {
 		image, err := p.Build(context.Background(), variant)
@@ -166,12 +169,7 @@ http.server.HTTPServer(("0.0.0.0", 5000), H).serve_forever()
 // for an app that needs no package; its app does not exit, so it gets the full check
 // through a service, and passes: "expected to fail" decides nothing by itself.
 func TestAVariantExpectedToFailIsCheckedWhenItKeepsRunning(t *testing.T) {
-	app := appDir(t, map[string]string{"requirements.txt": "", "app.py": `import http.server
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200); self.end_headers(); self.wfile.write(b"stdlib only")
-http.server.HTTPServer(("0.0.0.0", 5000), H).serve_forever()
-`})
+	app := appDir(t, stdlibOnlyApp)
 	report, _ := kitPipeline(t, app, func(o *pipeline.Options) {
 		o.ExpectedBody, o.Variants = "stdlib only", []string{pipeline.VariantTutorial}
 	}).Compare(context.Background())
