@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/multistage/multistage/internal/testenv"
+	"github.com/multistage/multistage/pipeline/bench"
 )
 
 // socketProxy forwards connections from a unix socket of its own to the engine's. cut
@@ -131,7 +132,7 @@ func loseEngineDuringCompare(t *testing.T, loss string) {
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = ".."
-	cmd.Env = append(withoutSessionVariables(os.Environ()),
+	cmd.Env = append(bench.WithoutSession(os.Environ()),
 		"_EXPERIMENTAL_DAGGER_RUNNER_HOST=unix://"+proxy.listener.Addr().String(),
 		"MULTISTAGE_TEST_CLI_ARGS=compare --app "+app+" --builder-base "+k.Builder+" --runtime-base "+k.Runtime+" --wheels "+k.Wheels+" --export "+export)
 	var stderr strings.Builder

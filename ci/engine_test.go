@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/multistage/multistage/pipeline/bench"
 )
 
 // TestMain lets a test run the CLI as a subprocess of the test binary itself.
@@ -22,7 +24,7 @@ func cli(t *testing.T, env []string, args string) (int, string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Dir = ".."
 	// As from a shell outside `dagger run`: no session to join.
-	cmd.Env = append(append(withoutSessionVariables(os.Environ()), env...), "MULTISTAGE_TEST_CLI_ARGS="+args)
+	cmd.Env = append(append(bench.WithoutSession(os.Environ()), env...), "MULTISTAGE_TEST_CLI_ARGS="+args)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	err := cmd.Run()

@@ -4,12 +4,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/multistage/multistage/internal/testenv"
+	"github.com/multistage/multistage/pipeline/bench"
 )
 
 // TestInterruptDuringExportLeavesNoTempFiles sends SIGINT to the CLI as soon as an
@@ -22,7 +22,7 @@ func TestInterruptDuringExportLeavesNoTempFiles(t *testing.T) {
 	cmd.Dir = ".."
 	// A session of the CLI's own, as from a shell: under `dagger run` the outer
 	// session writes the exported files, and it may still be writing after the CLI exits.
-	cmd.Env = append(withoutSessionVariables(os.Environ()), "MULTISTAGE_TEST_CLI_ARGS=compare --builder-base "+k.Builder+" --runtime-base "+k.Runtime+
+	cmd.Env = append(bench.WithoutSession(os.Environ()), "MULTISTAGE_TEST_CLI_ARGS=compare --builder-base "+k.Builder+" --runtime-base "+k.Runtime+
 		" --wheels "+k.Wheels+" --export "+dir)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -65,16 +65,4 @@ func TestInterruptDuringExportLeavesNoTempFiles(t *testing.T) {
 	if temps, _ := filepath.Glob(filepath.Join(dir, ".*")); len(temps) > 0 {
 		t.Fatalf("temporary files left behind: %v", temps)
 	}
-}
-
-// withoutSessionVariables drops the variables through which a client joins a running
-// `dagger run` session.
-func withoutSessionVariables(env []string) []string {
-	var kept []string
-	for _, v := range env {
-		if !strings.HasPrefix(v, "DAGGER_SESSION_PORT=") && !strings.HasPrefix(v, "DAGGER_SESSION_TOKEN=") {
-			kept = append(kept, v)
-		}
-	}
-	return kept
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/bench"
 	"github.com/multistage/multistage/pipeline/kit"
 )
 
@@ -97,7 +98,7 @@ func daggerCall(t *testing.T, dagger string, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command(dagger, append([]string{"call", "--progress=plain"}, args...)...)
 	cmd.Dir = testenv.RepoRoot()
-	cmd.Env = append(withoutSessionVariables(os.Environ()), "DAGGER_NO_NAG=1")
+	cmd.Env = append(bench.WithoutSession(os.Environ()), "DAGGER_NO_NAG=1")
 	out, err := cmd.CombinedOutput()
 	code := 0
 	if exit, ok := err.(*exec.ExitError); ok {
@@ -321,7 +322,7 @@ func TestExportImageReachesDocker(t *testing.T) {
 	tag := fmt.Sprintf("multistage/exported:%d", time.Now().UnixNano())
 	cmd := exec.Command(dagger, "call", "--progress=plain", "--wheels", wheels, "multi-stage", "export-image", "--name", tag)
 	cmd.Dir = testenv.RepoRoot()
-	cmd.Env = append(withoutSessionVariables(os.Environ()), "DOCKER_HOST="+docker.Host, "DAGGER_NO_NAG=1")
+	cmd.Env = append(bench.WithoutSession(os.Environ()), "DOCKER_HOST="+docker.Host, "DAGGER_NO_NAG=1")
 	if !strings.Contains(os.Getenv("_EXPERIMENTAL_DAGGER_RUNNER_HOST"), "docker-") {
 		cmd.Env = append(cmd.Env, "_EXPERIMENTAL_DAGGER_RUNNER_IMAGESTORE=docker-image")
 	}

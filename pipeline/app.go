@@ -101,7 +101,6 @@ func (p *Pipeline) projectInput(ctx context.Context) (project.Input, error) {
 		return in, fmt.Errorf("app directory cannot be read (%s)", cleanEngineError(err))
 	}
 	in.Paths = paths
-	p.sentPaths = len(paths)
 	var mu sync.Mutex
 	var firstErr error
 	eachIndex(len(project.WantedFiles), func(i int) {
@@ -139,12 +138,17 @@ func (p *Pipeline) countLeftOut(ctx context.Context) error {
 	if len(p.source.Patterns) == 0 {
 		return nil
 	}
-	// Most apps lose nothing to the filter: the two listings say so without a container.
+	// Most apps lose nothing to the filter: the two listings say so without a container
+	// (the sent one is the listing the plan was read from, answered from the engine's cache).
 	given, err := p.opts.App.Glob(ctx, "**")
 	if err != nil {
 		return err
 	}
-	if len(given) == p.sentPaths {
+	sent, err := p.app.Glob(ctx, "**")
+	if err != nil {
+		return err
+	}
+	if len(given) == len(sent) {
 		return nil
 	}
 	out, err := p.runtimeBase().

@@ -23,8 +23,6 @@ type Pipeline struct {
 	// app is the app directory as Docker would send it (source says what was left out).
 	app    *dagger.Directory
 	source *AppSource
-	// sentPaths counts the files and directories of app (as filtered).
-	sentPaths int
 	// plan is what every recipe installs and how the app starts, read once.
 	plan *project.Plan
 }

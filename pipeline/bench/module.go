@@ -30,10 +30,7 @@ var moduleVariants = pipeline.VariantSingleStage + "," + pipeline.VariantMultiSt
 // its progress output into progress, and reads the sizes from its JSON report.
 func (m Module) time(ctx context.Context, app, wheels string, progress io.Writer, sizes map[string]int64) (float64, error) {
 	var stdout bytes.Buffer
-	cmd := exec.CommandContext(ctx, m.CLI, "call", "--progress=plain", "--app", app, "--wheels", wheels,
-		"compare", "--variants", moduleVariants, "--format", "json")
-	cmd.Dir = m.Repo
-	cmd.Env = append(withoutSession(os.Environ()), "DAGGER_NO_NAG=1")
+	cmd := m.call(ctx, "--app", app, "--wheels", wheels, "compare", "--variants", moduleVariants, "--format", "json")
 	cmd.Stdout, cmd.Stderr = &stdout, progress
 	start := time.Now()
 	err := cmd.Run()
@@ -62,9 +59,7 @@ func (m Module) time(ctx context.Context, app, wheels string, progress io.Writer
 // never built, not the install of the tool. (`dagger functions` is not enough: it reads
 // the module's types from its source; the first call still compiles it.)
 func (m Module) load(ctx context.Context) (float64, error) {
-	cmd := exec.CommandContext(ctx, m.CLI, "call", "--progress=plain", "variants")
-	cmd.Dir = m.Repo
-	cmd.Env = append(withoutSession(os.Environ()), "DAGGER_NO_NAG=1")
+	cmd := m.call(ctx, "variants")
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	seconds := time.Since(start).Seconds()
@@ -74,9 +69,18 @@ func (m Module) load(ctx context.Context) (float64, error) {
 	return seconds, nil
 }
 
-// withoutSession drops the variables through which a client joins a running session:
-// each `dagger call` has a session of its own.
-func withoutSession(env []string) []string {
+// call is `dagger call --progress=plain ARGS` in the repository, in a session of its own.
+func (m Module) call(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, m.CLI, append([]string{"call", "--progress=plain"}, args...)...)
+	cmd.Dir = m.Repo
+	cmd.Env = append(WithoutSession(os.Environ()), "DAGGER_NO_NAG=1")
+	return cmd
+}
+
+// WithoutSession drops the variables through which a client joins a running session
+// (`dagger run`'s): a process started with the rest opens a session of its own, as
+// each `dagger call` does.
+func WithoutSession(env []string) []string {
 	var kept []string
 	for _, kv := range env {
 		if !strings.HasPrefix(kv, "DAGGER_SESSION_") {
