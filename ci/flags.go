@@ -26,7 +26,10 @@ type AppFlags struct {
 	PipIndexURL        string        `env:"MULTISTAGE_PIP_INDEX_URL" help:"Package index URL for pip."`
 	PipIndexCredential string        `env:"MULTISTAGE_PIP_INDEX_CREDENTIAL" help:"Credential for the pip index (user:password or token); kept secret, never in an image."`
 	Port               int           `default:"${port}" env:"MULTISTAGE_PORT" help:"Port the app listens on."`
-	Expect             string        `default:"${expect}" env:"MULTISTAGE_EXPECT" help:"Body GET / must answer."`
+	CheckPath          string        `env:"MULTISTAGE_CHECK_PATH" placeholder:"PATH" help:"Path the check requests, and the images' HEALTHCHECK (default: the project's [tool.multistage.check], else /)."`
+	ExpectStatus       int           `env:"MULTISTAGE_EXPECT_STATUS" placeholder:"CODE" help:"The one status that passes (default: 200-399)."`
+	Expect             string        `env:"MULTISTAGE_EXPECT" placeholder:"TEXT" help:"Text the body must contain (default: the project's [tool.multistage.check], else any body)."`
+	ExpectRegex        string        `env:"MULTISTAGE_EXPECT_REGEX" placeholder:"RE" help:"Regular expression (RE2) the body must match."`
 	Timeout            time.Duration `default:"${timeout}" env:"MULTISTAGE_TIMEOUT" help:"Give up a service check after this long."`
 	Keep               []string      `env:"MULTISTAGE_KEEP" sep:"," help:"Standard-library modules the minimal image keeps although its pruning would drop them."`
 	Command            string        `env:"MULTISTAGE_COMMAND" help:"Start command of the app, run in its directory (default: a Procfile's web line, gunicorn or uvicorn when the dependencies include them, else python app.py)."`
@@ -50,7 +53,10 @@ func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 		IncludeAll:      f.IncludeAll,
 		SourceDateEpoch: f.SourceDateEpoch,
 		Port:            f.Port,
-		ExpectedBody:    f.Expect,
+		CheckPath:       f.CheckPath,
+		ExpectStatus:    f.ExpectStatus,
+		Expect:          f.Expect,
+		ExpectRegex:     f.ExpectRegex,
 		CheckTimeout:    f.Timeout,
 		KeepModules:     f.Keep,
 		Command:         strings.Fields(f.Command),

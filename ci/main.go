@@ -73,7 +73,6 @@ func newParser(cli *CLI) (*kong.Kong, error) {
 			"python":   pipeline.DefaultPythonVersion,
 			"port":     strconv.Itoa(pipeline.DefaultPort),
 			"timeout":  pipeline.DefaultCheckTimeout.String(),
-			"expect":   pipeline.DefaultExpectedBody,
 			"variants": strings.Join(pipeline.VariantNames(), ","),
 		},
 		kong.Description("Containerize a Python web app single-stage and multi-stage, prove each image serves, and compare their sizes."),

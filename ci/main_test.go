@@ -29,7 +29,7 @@ func TestCompareDefaults(t *testing.T) {
 	}
 	c := cli.Compare
 	if cmd != "compare" || !strings.HasSuffix(c.App, "sample-app") || c.PythonVersion != "" || c.Port != 5000 ||
-		c.Timeout != 30*time.Second || c.Format != "table" || c.Expect != "Hello, Multi-Stage Build Python Application!" {
+		c.Timeout != 30*time.Second || c.Format != "table" || c.Expect != "" || c.CheckPath != "" || c.ExpectStatus != 0 {
 		t.Fatalf("defaults wrong: %s %+v", cmd, c)
 	}
 }

@@ -339,7 +339,7 @@ func TestExportImageReachesDocker(t *testing.T) {
 		if err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if string(body) != pipeline.DefaultExpectedBody {
+			if string(body) != bench.SampleAppBody {
 				t.Fatalf("the exported image answered %q", body)
 			}
 			return

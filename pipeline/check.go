@@ -22,7 +22,8 @@ const logLines = 20
 // CheckResult is what the service check saw. Every field is measured.
 type CheckResult struct {
 	Passed bool `json:"passed"`
-	// Status and Body are the last answer to GET / (0 and "" without one).
+	// Status and Body are the last answer to the probe's GET (0 and "" without
+	// one); Body keeps the first bytes.
 	Status int    `json:"status"`
 	Body   string `json:"body"`
 	// Server is the answer's Server header: which server answered (gunicorn, uvicorn,
@@ -52,7 +53,7 @@ func (p *Pipeline) Check(ctx context.Context, image *dagger.Container) CheckResu
 // checkBuilt is Check for an image already built.
 func (p *Pipeline) checkBuilt(ctx context.Context, image *dagger.Container) CheckResult {
 	started := time.Now()
-	result, err := p.probe(ctx, image)
+	result, err := p.runProbe(ctx, image)
 	if err != nil {
 		result = CheckResult{Error: err.Error()}
 	}
@@ -64,10 +65,10 @@ func (p *Pipeline) checkBuilt(ctx context.Context, image *dagger.Container) Chec
 	return result
 }
 
-// probe runs image as a service and asks it through a host tunnel: the request
+// runProbe runs image as a service and asks it through a host tunnel: the request
 // comes from outside the app's container, to its published port, as `docker run -p`
 // and curl would, without a probe container to start.
-func (p *Pipeline) probe(ctx context.Context, image *dagger.Container) (CheckResult, error) {
+func (p *Pipeline) runProbe(ctx context.Context, image *dagger.Container) (CheckResult, error) {
 	timeout := p.opts.CheckTimeout
 	// The probe gives up on its own at the timeout; the context is the backstop for
 	// an engine that does not answer.
@@ -96,7 +97,7 @@ func (p *Pipeline) probe(ctx context.Context, image *dagger.Container) (CheckRes
 	if err != nil {
 		return CheckResult{}, fmt.Errorf("reaching the app's tunnel: %s", cleanEngineError(err))
 	}
-	return pollUntilAnswered(ctx, endpoint+"/", p.opts.Port, p.opts.ExpectedBody, timeout), nil
+	return pollUntilAnswered(ctx, endpoint, p.opts.Port, p.probe, timeout), nil
 }
 
 // stopService stops the check's service, in its own bounded context: the caller's

@@ -22,7 +22,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		SchemaVersion:   ReportSchemaVersion,
 		PythonVersion:   p.opts.PythonVersion,
 		Port:            p.opts.Port,
-		ExpectedBody:    p.opts.ExpectedBody,
+		Probe:           p.probe,
 		Project:         p.plan,
 		SourceDateEpoch: p.opts.SourceDateEpoch,
 		AppSource:       p.source,

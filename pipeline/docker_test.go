@@ -11,6 +11,7 @@ import (
 
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/bench"
 )
 
 // TestDockerRunsTheExportsAndShowsTheReportedSize loads every exported variant into a
@@ -56,7 +57,7 @@ func TestDockerRunsTheExportsAndShowsTheReportedSize(t *testing.T) {
 			name := fmt.Sprintf("multistage-docker-%d", time.Now().UnixNano())
 			docker.Run(t, "run", "-d", "--name", name, "--network", "host", tag)
 			t.Cleanup(func() { docker.Run(t, "rm", "-f", name) })
-			if body := getUntil(t, "http://127.0.0.1:5000/", 30*time.Second); body != pipeline.DefaultExpectedBody {
+			if body := getUntil(t, "http://127.0.0.1:5000/", 30*time.Second); body != bench.SampleAppBody {
 				t.Fatalf("%s answered %q", variant, body)
 			}
 			start := time.Now()

@@ -40,7 +40,7 @@ func TestExportRefusesToOverwriteWithoutForce(t *testing.T) {
 	if err != nil || len(written) != 3 {
 		t.Fatalf("forced export: %v %v", written, err)
 	}
-	if data, _ := os.ReadFile(old); !strings.Contains(string(data), `"schemaVersion": 2`) {
+	if data, _ := os.ReadFile(old); !strings.Contains(string(data), `"schemaVersion": 3`) {
 		t.Fatalf("report.json not replaced: %s", data)
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*")); len(leftovers) > 0 {

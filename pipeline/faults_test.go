@@ -153,7 +153,7 @@ http.server.HTTPServer(("0.0.0.0", 5000), H).serve_forever()
 
 func TestEmptyRequirementsBuildAndServe(t *testing.T) {
 	app := appDir(t, stdlibOnlyApp)
-	p := kitPipeline(t, app, func(o *pipeline.Options) { o.ExpectedBody = "stdlib only" })
+	p := kitPipeline(t, app, func(o *pipeline.Options) { o.Expect = "stdlib only" })
 	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal} {
 		image, err := p.Build(context.Background(), variant)
 		if err != nil {
@@ -171,7 +171,7 @@ func TestEmptyRequirementsBuildAndServe(t *testing.T) {
 func TestAVariantExpectedToFailIsCheckedWhenItKeepsRunning(t *testing.T) {
 	app := appDir(t, stdlibOnlyApp)
 	report, _ := kitPipeline(t, app, func(o *pipeline.Options) {
-		o.ExpectedBody, o.Variants = "stdlib only", []string{pipeline.VariantTutorial}
+		o.Expect, o.Variants = "stdlib only", []string{pipeline.VariantTutorial}
 	}).Compare(context.Background())
 	if check := report.Images[0].Check; !check.Passed || check.Attempts == 0 {
 		t.Errorf("the tutorial's image serves this app, yet its check says %+v", check)

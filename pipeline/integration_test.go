@@ -21,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/bench"
 )
 
 // kitPipeline is the pipeline exactly as users run it, with the offline kit's bases
@@ -100,7 +101,7 @@ func TestCompareOnKitChecksBothImagesAndCatchesTheTutorial(t *testing.T) {
 
 	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage} {
 		img := image(t, report, variant)
-		if !img.Check.Passed || img.Check.Status != 200 || img.Check.Body != pipeline.DefaultExpectedBody {
+		if !img.Check.Passed || img.Check.Status != 200 || img.Check.Body != bench.SampleAppBody {
 			t.Errorf("%s check: %+v", variant, img.Check)
 		}
 		if img.Check.ReadySeconds <= 0 {
@@ -270,7 +271,7 @@ func TestPodmanRunsTheExportedImage(t *testing.T) {
 	t.Cleanup(func() { exec.Command(podman, "rm", "-f", name).Run() })
 
 	body := getUntil(t, fmt.Sprintf("http://127.0.0.1:%d/", port), 30*time.Second)
-	if body != pipeline.DefaultExpectedBody {
+	if body != bench.SampleAppBody {
 		t.Fatalf("podman-run image answered %q", body)
 	}
 	sizeText := strings.TrimSpace(run(t, podman, "image", "inspect", "--format", "{{.Size}}", loadedAs))
@@ -412,7 +413,7 @@ func TestContentsTellSingleFromMultiStage(t *testing.T) {
 // when MarkupSafe's C extension (and what it links against) loads in the minimal image.
 func TestMinimalLoadsCompiledExtensions(t *testing.T) {
 	app := filepath.Join(testenv.RepoRoot(), "pipeline", "testdata", "speedups-app")
-	p := kitPipeline(t, app, func(o *pipeline.Options) { o.ExpectedBody = "speedups: &lt;ok&gt;" })
+	p := kitPipeline(t, app, func(o *pipeline.Options) { o.Expect = "speedups: &lt;ok&gt;" })
 	minimal := p.Minimal()
 	result := p.Check(context.Background(), minimal)
 	if !result.Passed {
@@ -537,7 +538,7 @@ func TestProductionImagesStopPromptlyOnSigterm(t *testing.T) {
 			args := append([]string{"run", "-d", "--name", name, "-p", fmt.Sprintf("127.0.0.1:%d:5000", port)}, testenv.PodmanRunFlags...)
 			run(t, podman, append(args, loadedAs)...)
 			t.Cleanup(func() { exec.Command(podman, "rm", "-f", name).Run() })
-			if body := getUntil(t, fmt.Sprintf("http://127.0.0.1:%d/", port), 30*time.Second); body != pipeline.DefaultExpectedBody {
+			if body := getUntil(t, fmt.Sprintf("http://127.0.0.1:%d/", port), 30*time.Second); body != bench.SampleAppBody {
 				t.Fatalf("answered %q", body)
 			}
 			start := time.Now()

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/project"
 )
 
 // Defaults every front (module, CLI) starts from.
 const (
 	DefaultPythonVersion = "3.13"
 	DefaultPort          = 5000
-	DefaultExpectedBody  = "Hello, Multi-Stage Build Python Application!"
+	DefaultCheckPath     = "/"
 	DefaultCheckTimeout  = 30 * time.Second
 	// MaxCheckTimeout bounds a check so that a misconfigured run cannot hang a CI job.
 	MaxCheckTimeout = 10 * time.Minute
@@ -56,8 +57,15 @@ type Options struct {
 	IncludeAll bool
 	// Port the app listens on and the check requests.
 	Port int
-	// ExpectedBody is what GET / must answer, exactly.
-	ExpectedBody string
+	// CheckPath is the path the check requests (and the images' HEALTHCHECK asks).
+	// Empty: the project's own check (pyproject.toml [tool.multistage.check]), else /.
+	CheckPath string
+	// ExpectStatus pins the one status that passes; 0: the project's, else 200–399.
+	ExpectStatus int
+	// Expect is text the body must contain; ExpectRegex a regular expression (RE2)
+	// it must match. Both empty: the project's own, else the body is not checked.
+	Expect      string
+	ExpectRegex string
 	// CheckTimeout bounds one service check, from start to the first good answer.
 	CheckTimeout time.Duration
 	// Variants limits Compare to these variants (all when empty).
@@ -87,9 +95,6 @@ func (o Options) withDefaults() Options {
 	if o.Port == 0 {
 		o.Port = DefaultPort
 	}
-	if o.ExpectedBody == "" {
-		o.ExpectedBody = DefaultExpectedBody
-	}
 	if o.CheckTimeout == 0 {
 		o.CheckTimeout = DefaultCheckTimeout
 	}
@@ -110,6 +115,9 @@ func (o Options) Validate() error {
 	}
 	if o.Port < 1 || o.Port > 65535 {
 		return fmt.Errorf("port %d is out of range: use 1 to 65535", o.Port)
+	}
+	if err := (project.CheckSpec{Path: o.CheckPath, Status: o.ExpectStatus, ExpectRegex: o.ExpectRegex}).Validate("--check-path, --expect-status, --expect-regex"); err != nil {
+		return err
 	}
 	if o.CheckTimeout < time.Second || o.CheckTimeout > MaxCheckTimeout {
 		return fmt.Errorf("check timeout %s is out of range: use 1s to %s", o.CheckTimeout, MaxCheckTimeout)
@@ -135,4 +143,35 @@ func (o Options) Validate() error {
 		}
 	}
 	return nil
+}
+
+// probeFor is the check in force: each part from the options when given, else from
+// the project's own [tool.multistage.check], else the default (GET /, 200–399, any body).
+func probeFor(o Options, own *project.CheckSpec) Probe {
+	if own == nil {
+		own = &project.CheckSpec{}
+	}
+	probe := Probe{Path: firstNonEmpty(o.CheckPath, own.Path, DefaultCheckPath), Status: o.ExpectStatus}
+	if probe.Status == 0 {
+		probe.Status = own.Status
+	}
+	switch {
+	case o.Expect != "" || o.ExpectRegex != "":
+		probe.Contains, probe.Regex, probe.BodyFrom = o.Expect, o.ExpectRegex, "--expect"
+	case own.Expect != "" || own.ExpectRegex != "":
+		probe.Contains, probe.Regex, probe.BodyFrom = own.Expect, own.ExpectRegex, project.CheckSource
+	}
+	if probe.Regex != "" {
+		probe.regex = regexp.MustCompile(probe.Regex) // validated before
+	}
+	return probe
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }

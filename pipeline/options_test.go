@@ -31,6 +31,11 @@ func TestValidateRefusesBadOptions(t *testing.T) {
 		{"index not a URL", func(o *Options) { o.PipIndexURL = "example.test/simple" }, "is not valid"},
 		{"index with credential", func(o *Options) { o.PipIndexURL = "https://u:p@example.test/simple" }, "pass it as a secret"},
 		{"index ok", func(o *Options) { o.PipIndexURL = "https://example.test/simple" }, ""},
+		{"check path without slash", func(o *Options) { o.CheckPath = "health" }, `check path "health" (--check-path, --expect-status, --expect-regex) is not a path: start it with /`},
+		{"check path ok", func(o *Options) { o.CheckPath = "/health?full=1" }, ""},
+		{"status not http", func(o *Options) { o.ExpectStatus = 42 }, "expected status 42"},
+		{"status ok", func(o *Options) { o.ExpectStatus = 204 }, ""},
+		{"regex broken", func(o *Options) { o.ExpectRegex = "ok(" }, `expected body pattern "ok(" (--check-path, --expect-status, --expect-regex) is not a regular expression`},
 		{"unknown variant", func(o *Options) { o.Variants = []string{"multi-stage", "fat"} }, `unknown variant "fat"`},
 	}
 	for _, c := range cases {
@@ -58,7 +63,7 @@ func TestDefaults(t *testing.T) {
 	o := Options{}.withDefaults()
 	// The Python version and the command are the project plan's to choose (project.Read).
 	if o.PythonVersion != "" || len(o.Command) != 0 || o.Port != 5000 || o.CheckTimeout != 30*time.Second ||
-		o.ExpectedBody != "Hello, Multi-Stage Build Python Application!" {
+		o.CheckPath != "" || o.Expect != "" || o.ExpectStatus != 0 {
 		t.Fatalf("unexpected defaults: %+v", o)
 	}
 	kept := Options{PythonVersion: "3.12", Port: 8000}.withDefaults()

@@ -25,6 +25,8 @@ type Pipeline struct {
 	source *AppSource
 	// plan is what every recipe installs and how the app starts, read once.
 	plan *project.Plan
+	// probe is the check in force: the options over the project's own check.
+	probe Probe
 }
 
 // New validates opts (after applying defaults) and prepares a pipeline.
@@ -37,6 +39,7 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 	if err := p.readApp(ctx); err != nil {
 		return nil, err
 	}
+	p.probe = probeFor(opts, p.plan.Check)
 	if err := p.checkWheels(ctx); err != nil {
 		return nil, err
 	}
@@ -57,6 +60,9 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 
 // Options returns the options in force, defaults applied and the plan's choices made.
 func (p *Pipeline) Options() Options { return p.opts }
+
+// Probe is the check every image is given.
+func (p *Pipeline) Probe() Probe { return p.probe }
 
 // Plan is the project plan every recipe follows.
 func (p *Pipeline) Plan() *project.Plan { return p.plan }

@@ -66,7 +66,7 @@ func TestEveryProjectFormatBuildsAndServesInEveryVariant(t *testing.T) {
 	for _, tp := range testProjects {
 		t.Run(tp.dir, func(t *testing.T) {
 			// One at a time: two cores, and each project starts four services.
-			p := kitPipeline(t, testdataDir(tp.dir), func(o *pipeline.Options) { o.ExpectedBody = "Hello from " + tp.dir + "!" })
+			p := kitPipeline(t, testdataDir(tp.dir), func(o *pipeline.Options) { o.Expect = "Hello from " + tp.dir + "!" })
 			report, built := p.Compare(context.Background())
 			if report.Project == nil || report.Project.Format != tp.format {
 				t.Fatalf("project read as %+v, want %s", report.Project, tp.format)

@@ -43,7 +43,7 @@ func (r *Report) JSON() (string, error) {
 // Table is the report as aligned text columns, then one line of detail per image.
 func (r *Report) Table() string {
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "multistage report: Python %s, GET / on port %d\n\n", r.PythonVersion, r.Port)
+	fmt.Fprintf(&buf, "multistage report: Python %s, port %d, check %s\n\n", r.PythonVersion, r.Port, r.Probe.Describe())
 	if lines := r.projectLines(); len(lines) > 0 {
 		fmt.Fprintf(&buf, "%s\n\n", strings.Join(lines, "\n"))
 	}
@@ -91,7 +91,7 @@ func (r *Report) Table() string {
 // Markdown is the report as a Markdown table for a CI job summary or a review note.
 func (r *Report) Markdown() string {
 	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "## multistage report\n\nPython %s, `GET /` on port %d.\n\n", r.PythonVersion, r.Port)
+	fmt.Fprintf(&buf, "## multistage report\n\nPython %s, port %d, check %s.\n\n", r.PythonVersion, r.Port, markdownEscape(r.Probe.Describe()))
 	if lines := r.projectLines(); len(lines) > 0 {
 		for _, line := range lines {
 			fmt.Fprintf(&buf, "- %s\n", markdownEscape(line))

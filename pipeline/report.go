@@ -4,14 +4,16 @@ import "github.com/multistage/multistage/pipeline/project"
 
 // ReportSchemaVersion changes only when a JSON field changes meaning or goes away.
 // 2: the project plan (project) and what the app directory left out (appSource).
-const ReportSchemaVersion = 2
+// 3: the probe (path, statuses, body match) replaces expectedBody.
+const ReportSchemaVersion = 3
 
 // Report compares the variants of one app. Every figure in it was measured.
 type Report struct {
 	SchemaVersion int    `json:"schemaVersion"`
 	PythonVersion string `json:"pythonVersion"`
 	Port          int    `json:"port"`
-	ExpectedBody  string `json:"expectedBody"`
+	// Probe is what every check asked, and what counted as a good answer.
+	Probe Probe `json:"probe"`
 	// SourceDateEpoch is the time every file the pipeline wrote carries, and the
 	// exported images' creation time.
 	SourceDateEpoch int `json:"sourceDateEpoch"`

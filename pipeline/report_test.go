@@ -11,7 +11,7 @@ import (
 
 // sampleReport has made-up figures: it tests the math and the rendering, not an image.
 func sampleReport() *Report {
-	r := &Report{SchemaVersion: ReportSchemaVersion, PythonVersion: "3.13", Port: 5000, ExpectedBody: "hi",
+	r := &Report{SchemaVersion: ReportSchemaVersion, PythonVersion: "3.13", Port: 5000, Probe: Probe{Path: "/", Contains: "hi", BodyFrom: "--expect"},
 		Project: &project.Plan{Format: project.FormatUV, DecidedBy: "uv.lock", Reason: "uv.lock pins every package (lock files come first); dev groups left out (dev)",
 			Pinned: []project.Requirement{{Name: "flask", Version: "3.1.0", Hashes: []string{"sha256:f1"}}}, Packages: 1, Hashed: true,
 			PythonVersion: "3.13", PythonSource: ".python-version", Command: []string{"python", "app.py"}, CommandReason: "app.py is the app's script", Port: 5000},
@@ -134,7 +134,7 @@ func TestRenderJSONFieldNames(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != 2 || !doc.OK || len(doc.Images) != 3 {
+	if doc.SchemaVersion != 3 || !doc.OK || len(doc.Images) != 3 {
 		t.Fatalf("top level wrong: %+v", doc)
 	}
 	multi := doc.Images[1]

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/bench"
 )
 
 // privateIndex is http.server's directory listing behind Basic authentication: a
@@ -103,7 +104,7 @@ func TestIndexCredentialLeavesNoTrace(t *testing.T) {
 				t.Errorf("the credential is in %v", found)
 			}
 			// The scanner does find what is there: the app's own answer.
-			if found := scanImage(t, f, pipeline.DefaultExpectedBody); len(found) == 0 {
+			if found := scanImage(t, f, bench.SampleAppBody); len(found) == 0 {
 				t.Errorf("%s: the scan did not even find app.py's text", f)
 			}
 		} else if data, _ := os.ReadFile(f); bytes.Contains(data, []byte(secret)) {

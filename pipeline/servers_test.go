@@ -26,7 +26,7 @@ func TestTheStartCommandIsChosenAndServes(t *testing.T) {
 		t.Run(c.dir, func(t *testing.T) {
 			// One at a time: two cores, and each project starts four services.
 			p := kitPipeline(t, testdataDir(c.dir), func(o *pipeline.Options) {
-				o.ExpectedBody = "Hello from " + c.dir + "!"
+				o.Expect = "Hello from " + c.dir + "!"
 				o.Variants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal}
 			})
 			report, _ := p.Compare(context.Background())

@@ -44,7 +44,13 @@ type Multistage struct {
 	// +private
 	Port int
 	// +private
+	CheckPath string
+	// +private
+	ExpectStatus int
+	// +private
 	Expect string
+	// +private
+	ExpectRegex string
 	// +private
 	Timeout string
 	// +private
@@ -82,9 +88,20 @@ func New(
 	// Port the app listens on, and PORT in every image (default 5000).
 	// +optional
 	port int,
-	// Body GET / must answer.
+	// Path the check requests, and the production images' HEALTHCHECK asks.
+	// Default: the project's pyproject.toml [tool.multistage.check], else "/".
+	// +optional
+	checkPath string,
+	// The one status that passes (default: any of 200-399, as a Kubernetes probe).
+	// +optional
+	expectStatus int,
+	// Text the body must contain. Default: the project's [tool.multistage.check],
+	// else the body is not checked.
 	// +optional
 	expect string,
+	// Regular expression (RE2 syntax) the body must match.
+	// +optional
+	expectRegex string,
 	// Give up a service check after this long, e.g. "30s".
 	// +optional
 	timeout string,
@@ -105,7 +122,7 @@ func New(
 ) *Multistage {
 	return &Multistage{App: app, PythonVersion: pythonVersion, BuilderBase: builderBase, RuntimeBase: runtimeBase,
 		Wheels: wheels, PipIndexURL: pipIndexURL, PipIndexCredential: pipIndexCredential, Port: port,
-		Expect: expect, Timeout: timeout, Command: command, IncludeAll: includeAll, SourceDateEpoch: sourceDateEpoch}
+		CheckPath: checkPath, ExpectStatus: expectStatus, Expect: expect, ExpectRegex: expectRegex, Timeout: timeout, Command: command, IncludeAll: includeAll, SourceDateEpoch: sourceDateEpoch}
 }
 
 // Build every variant (single-stage, multi-stage, minimal, and the tutorial's broken
@@ -343,7 +360,7 @@ func (m *Multistage) container(ctx context.Context, build func(*pipeline.Pipelin
 
 func (m *Multistage) options(ctx context.Context, client *lib.Client) (pipeline.Options, error) {
 	opts := pipeline.Options{PythonVersion: m.PythonVersion, PipIndexURL: m.PipIndexURL, Port: m.Port,
-		ExpectedBody: m.Expect, Command: strings.Fields(m.Command), IncludeAll: m.IncludeAll,
+		CheckPath: m.CheckPath, ExpectStatus: m.ExpectStatus, Expect: m.Expect, ExpectRegex: m.ExpectRegex, Command: strings.Fields(m.Command), IncludeAll: m.IncludeAll,
 		SourceDateEpoch: m.SourceDateEpoch}
 	if m.Timeout != "" {
 		d, err := time.ParseDuration(m.Timeout)

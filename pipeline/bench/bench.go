@@ -19,6 +19,10 @@ import (
 	"github.com/multistage/multistage/pipeline/kit"
 )
 
+// SampleAppBody is what the bundled sample app answers at / (its pyproject.toml asks
+// the check for it too); the podman way checks it by hand.
+const SampleAppBody = "Hello, Multi-Stage Build Python Application!"
+
 // Situations, in the order they run.
 const (
 	Cold = "cold"

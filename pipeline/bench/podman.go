@@ -149,7 +149,7 @@ func (w *podmanWay) runAndCheck(ctx context.Context, variant string) error {
 		if resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/", port)); err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == 200 && string(body) == pipeline.DefaultExpectedBody {
+			if resp.StatusCode == 200 && string(body) == SampleAppBody {
 				return nil
 			}
 		}

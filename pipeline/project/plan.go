@@ -90,6 +90,8 @@ type Plan struct {
 	CommandReason string   `json:"commandReason"`
 	// Port is where the app listens; every image sets PORT to it.
 	Port int `json:"port"`
+	// Check is the check the project asks for in its pyproject.toml (nil: none).
+	Check *CheckSpec `json:"check,omitempty"`
 
 	// pipfilePython is the Python version Pipfile.lock records, a source of the version.
 	pipfilePython string
@@ -105,6 +107,12 @@ func Read(in Input) (*Plan, error) {
 		return nil, err
 	}
 	plan.Port = in.Port
+	plan.Check = pyproject.check()
+	if plan.Check != nil {
+		if err := plan.Check.Validate(CheckSource); err != nil {
+			return nil, err
+		}
+	}
 	if err := plan.choosePython(in, pyproject); err != nil {
 		return nil, err
 	}

@@ -29,6 +29,9 @@ type pyprojectFile struct {
 		UV *struct {
 			Package *bool `toml:"package"`
 		} `toml:"uv"`
+		Multistage *struct {
+			Check *CheckSpec `toml:"check"`
+		} `toml:"multistage"`
 	} `toml:"tool"`
 	Raw map[string]any `toml:"-"`
 }
