@@ -22,7 +22,7 @@ func (c *CheckCmd) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		result := p.Check(ctx, image)
+		result := p.Check(ctx, c.Variant, image)
 		out, _ := json.MarshalIndent(result, "", "  ")
 		fmt.Println(string(out))
 		if !result.Passed {

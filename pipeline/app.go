@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -103,19 +104,31 @@ func (p *Pipeline) projectInput(ctx context.Context) (project.Input, error) {
 	in.Paths = paths
 	var mu sync.Mutex
 	var firstErr error
-	eachIndex(len(project.WantedFiles), func(i int) {
-		name := project.WantedFiles[i]
-		if !slices.Contains(paths, name) {
-			return
+	readFiles := func(names []string) {
+		eachIndex(len(names), func(i int) {
+			name := names[i]
+			if !slices.Contains(paths, name) {
+				return
+			}
+			text, err := p.app.File(name).Contents(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = fmt.Errorf("%s cannot be read (%s)", name, cleanEngineError(err))
+			}
+			in.Files[name] = project.Keep(name, []byte(text))
+		})
+	}
+	readFiles(project.WantedFiles)
+	// What the first files name (the module FLASK_APP names, the app's own module an
+	// app is imported from) is read next: a few rounds at most, none for most apps.
+	for round := 0; round < 3 && firstErr == nil; round++ {
+		more := project.MoreWantedFiles(in)
+		if len(more) == 0 {
+			break
 		}
-		text, err := p.app.File(name).Contents(ctx)
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("%s cannot be read (%s)", name, cleanEngineError(err))
-		}
-		in.Files[name] = []byte(text)
-	})
+		readFiles(more)
+	}
 	return in, firstErr
 }
 
@@ -177,18 +190,29 @@ func DescribeError(err error) string {
 	return fmt.Sprintf("step `%s` failed (exit %d): %s", step, exec.ExitCode, lastErrorLines(exec.Stderr+"\n"+exec.Stdout))
 }
 
-// lastErrorLines picks pip's ERROR lines from an output, else its last line.
+// buildCause is how a package's build says why it failed, in the lines pip passes on.
+var buildCause = regexp.MustCompile(`^Error: |fatal error: |: error: `)
+
+// lastErrorLines picks pip's ERROR lines from an output, after the first line in
+// which a package's own build said why it failed (setup.py's "Error: pg_config
+// executable not found.", a compiler's "fatal error: …"), else its last line.
 func lastErrorLines(output string) string {
 	var errs []string
-	last := ""
+	last, cause := "", ""
 	for _, line := range strings.Split(output, "\n") {
 		line = strings.TrimSpace(line)
 		if strings.HasPrefix(line, "ERROR:") {
 			errs = append(errs, line)
 		}
+		if cause == "" && buildCause.MatchString(line) {
+			cause = line
+		}
 		if line != "" {
 			last = line
 		}
+	}
+	if cause != "" {
+		errs = append([]string{cause}, errs...)
 	}
 	if len(errs) > 0 {
 		return strings.Join(errs, " ")

@@ -1,17 +1,22 @@
 # Assembles the minimal image's root filesystem from the builder, into OUT.
-# Usage: python assemble.py OUT VENV APP UID KEEP...   (KEEP: stdlib modules to keep despite pruning)
+# Usage: python assemble.py OUT VENV APP UID [--lib=SONAME...] KEEP...
+#   KEEP: stdlib modules to keep despite pruning; --lib: libraries the app loads by name
+#   at run time (ctypes), which no ELF file links: they come with their closure too.
 #
 # What goes in, and why:
 #  - the interpreter, at the same path (the venv links to it);
 #  - the standard library, pruned by the static rule below (a server never needs them);
 #  - the venv without pip, and the app;
 #  - every shared library that the interpreter and each kept extension module link
-#    against: the dependency closure the dynamic loader resolves (ldd), not a list;
+#    against: the dependency closure the dynamic loader resolves (ldd), not a list; a
+#    library the loader cannot find stops the assembly, naming it (never a silent skip:
+#    a package may fall back to pure Python without it, as PyYAML does without libyaml);
 #  - CA certificates, time-zone data, and passwd/group entries for root and the app user.
 import os, re, shutil, subprocess, sys, sysconfig
 
 out, venv, app, uid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-keep = set(sys.argv[5:])
+named_libs = [a[len("--lib="):] for a in sys.argv[5:] if a.startswith("--lib=")]
+keep = {a for a in sys.argv[5:] if not a.startswith("--lib=")}
 
 # The static pruning rule: groups of standard-library modules a web server does not
 # need, matched by top-level name in the stdlib and in lib-dynload. Naming any member
@@ -90,15 +95,28 @@ def is_elf(path):
     except OSError:
         return False
 
-def linked_libraries(path):
-    """The libraries the dynamic loader resolves for path, and the loader itself."""
+def linked_libraries(path, shown):
+    """The libraries the dynamic loader resolves for path, and the loader itself; stops
+    with one line if it cannot find one (shown is path as the message names it)."""
     result = subprocess.run(["ldd", path], capture_output=True, text=True)
     libs = []
     for line in result.stdout.splitlines():
+        missing = re.match(r"\s*(\S+)\s+=>\s+not found", line)
+        if missing:
+            sys.exit("%s needs %s: not in the builder base: add the package that has it to the builder base" % (shown, missing.group(1)))
         m = re.search(r"=>\s+(/\S+)", line) or re.match(r"\s*(/\S+)\s+\(", line)
         if m:
             libs.append(m.group(1))
     return libs
+
+
+def cached_library(soname):
+    """The path the builder's loader cache gives soname, or a one-line stop."""
+    for line in subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout.splitlines():
+        m = re.match(r"^\s*(\S+)\s+\([^)]*\)\s+=>\s+(/\S+)", line)
+        if m and m.group(1) == soname:
+            return m.group(2)
+    sys.exit("runtime library %s is not known to the builder base's loader (ldconfig -p): install its package in the builder base" % soname)
 
 # 1. The interpreter, and the standard library minus what the rule prunes.
 interpreter = os.path.realpath(sys.executable)
@@ -120,8 +138,12 @@ for f in os.listdir(dest(os.path.join(venv, "bin"))):
         os.remove(os.path.join(dest(os.path.join(venv, "bin")), f))
 copy_tree(app)
 
-# 3. The shared-library closure of every ELF file in the tree.
+# 3. The shared-library closure of every ELF file in the tree, and of the named libraries.
 pending = [os.path.join(d, f) for d, _, fs in os.walk(out) for f in fs]
+for soname in named_libs:
+    lib = cached_library(soname)
+    copy_file(lib)
+    pending.append(os.path.realpath(lib))
 seen = set()
 while pending:
     path = pending.pop()
@@ -129,7 +151,8 @@ while pending:
     if real in seen or os.path.islink(path) or not is_elf(path):
         continue
     seen.add(real)
-    for lib in linked_libraries(real):
+    shown = real.split("site-packages/", 1)[1] if "site-packages/" in real else real
+    for lib in linked_libraries(real, shown):
         if not os.path.lexists(dest(lib)):
             copy_file(lib)
             pending.append(os.path.realpath(lib))

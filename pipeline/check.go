@@ -38,16 +38,21 @@ type CheckResult struct {
 	Logs []string `json:"logs,omitempty"`
 }
 
-// Check starts image as a Dagger service on the configured port, requests / through
-// a tunnel from this client until it answers 200 with the expected body, and gives
-// up at the check timeout. The request runs every time (no cached result). On
-// failure it adds the app's last log lines.
-func (p *Pipeline) Check(ctx context.Context, image *dagger.Container) CheckResult {
+// Check checks image, the named variant's: its compiled modules' libraries resolve,
+// then it is started as a Dagger service on the configured port and asked the probe
+// through a tunnel from this client until it answers as the probe wants, giving up at
+// the check timeout. The request runs every time (no cached result). On failure it
+// adds the app's last log lines.
+func (p *Pipeline) Check(ctx context.Context, name string, image *dagger.Container) CheckResult {
+	variant, err := VariantNamed(name)
+	if err != nil {
+		return CheckResult{Error: err.Error()}
+	}
 	// Build first: the timeout and the ready time are about serving, not building.
 	if _, err := image.Sync(ctx); err != nil {
 		return CheckResult{Error: "the image did not build: " + DescribeError(err)}
 	}
-	return p.checkBuilt(ctx, image)
+	return p.checkVariant(ctx, variant, image)
 }
 
 // checkBuilt is Check for an image already built.
@@ -113,12 +118,27 @@ func stopService(service *dagger.Service) {
 // cannot serve, and that run's own output says why, with no service, tunnel and second
 // run to start for it. One still running then gets the full check, which may pass.
 func (p *Pipeline) checkVariant(ctx context.Context, variant Variant, image *dagger.Container) CheckResult {
+	if variant.Dependencies != nil {
+		if err := p.checkVariantLinks(ctx, variant); err != nil {
+			return CheckResult{Error: err.Error()}
+		}
+	}
 	if !variant.ExpectedToPass {
 		if logs, exited := p.runForLogs(ctx, image); exited {
 			return CheckResult{Error: appExited, Logs: logs}
 		}
 	}
 	return p.checkBuilt(ctx, image)
+}
+
+// checkVariantLinks resolves the compiled modules of the variant's image before the
+// app (the same layers, so an app edit does not run it again).
+func (p *Pipeline) checkVariantLinks(ctx context.Context, variant Variant) error {
+	dependencies, err := variant.Dependencies(ctx, p)
+	if err != nil {
+		return err
+	}
+	return p.checkLinks(ctx, dependencies)
 }
 
 // lastLogLines runs the image's own command again for a few seconds and keeps its last

@@ -65,6 +65,9 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 			return
 		}
 		report.Images[i].Sizes, report.Images[i].Layers, report.Images[i].Contents = m.Sizes, m.Layers, &m.Contents
+		if variants[i].CarriesNative {
+			report.Images[i].NativeLibraries = p.carriedLibraries(ctx)
+		}
 		if p.opts.VerifyReproducible && variants[i].ExpectedToPass {
 			verdict := p.verifyReproducible(ctx, variants[i], image, m)
 			report.Images[i].Reproducible = &verdict

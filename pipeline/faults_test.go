@@ -94,7 +94,7 @@ def hi():
 				t.Fatal(err)
 			}
 			start := time.Now()
-			result := p.Check(context.Background(), image)
+			result := p.Check(context.Background(), pipeline.VariantSingleStage, image)
 			took := time.Since(start)
 			if result.Passed || !strings.Contains(result.Error, c.want) {
 				t.Fatalf("want a failed check saying %q, got %+v", c.want, result)
@@ -159,7 +159,7 @@ func TestEmptyRequirementsBuildAndServe(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if result := p.Check(context.Background(), image); !result.Passed {
+		if result := p.Check(context.Background(), pipeline.VariantSingleStage, image); !result.Passed {
 			t.Errorf("%s with empty requirements: %+v", variant, result)
 		}
 	}

@@ -415,7 +415,7 @@ func TestMinimalLoadsCompiledExtensions(t *testing.T) {
 	app := filepath.Join(testenv.RepoRoot(), "pipeline", "testdata", "speedups-app")
 	p := kitPipeline(t, app, func(o *pipeline.Options) { o.Expect = "speedups: &lt;ok&gt;" })
 	minimal := p.Minimal()
-	result := p.Check(context.Background(), minimal)
+	result := p.Check(context.Background(), pipeline.VariantMinimal, minimal)
 	if !result.Passed {
 		t.Fatalf("minimal did not load markupsafe._speedups: %+v", result)
 	}

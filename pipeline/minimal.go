@@ -24,7 +24,7 @@ func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 	uid := strconv.Itoa(AppUID)
 	assembled := p.Builder().
 		WithDirectory(appPath, p.stamped(p.app)).
-		WithExec(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, appPath, uid}, keep...)).
+		WithExec(append(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, appPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)).
 		WithExec([]string{"python", "-c", stampScript, minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch)})
 
 	// The handoff: one root filesystem, assembled in the builder, becomes the image.
@@ -36,4 +36,13 @@ func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 		With(p.runsAsProduction("/usr/local/bin:/usr/bin:/bin")).
 		WithEnvVariable("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt").
 		WithLabel("org.opencontainers.image.title", "multistage minimal")
+}
+
+// libArgs passes the libraries the user named to assemble.py.
+func libArgs(libs []string) []string {
+	args := make([]string, len(libs))
+	for i, lib := range libs {
+		args[i] = "--lib=" + lib
+	}
+	return args
 }

@@ -56,28 +56,45 @@ var venvPip = []string{"python", "-m", "pip", "--python", venvPath + "/bin/pytho
 // It refuses bases whose Python differs, since the venv's interpreter link and its
 // compiled extensions only work with the interpreter that made them.
 func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
-	if err := p.VerifyBases(ctx); err != nil {
+	image, err := p.productionDependencies(ctx)
+	if err != nil {
 		return nil, err
 	}
-	runtime := p.runtimeBase()
-	path, err := runtime.EnvVariable(ctx, "PATH")
+	path, err := p.runtimeBase().EnvVariable(ctx, "PATH")
 	if err != nil {
 		return nil, fmt.Errorf("reading PATH of the runtime base: %w", err)
 	}
-	builder := p.Builder()
-
-	image := p.withChanges(runtime, addAppUser)
-	// The handoff: only the virtual environment crosses from the builder.
-	image = image.WithDirectory("/", p.handoff(builder, venvPath, venvPath))
-	// Before the app, so that an app edit reuses this layer.
-	image = p.withChanges(image, func(c *dagger.Container) *dagger.Container {
-		return c.WithExec([]string{venvPath + "/bin/python", "-c", PrecompileScript})
-	})
 	return image.
 		// The app stays owned by root, so the user that runs it cannot change it.
 		WithDirectory("/", p.placed(appPath, p.app)).
 		With(p.runsAsProduction(path)).
 		WithLabel("org.opencontainers.image.title", "multistage multi-stage"), nil
+}
+
+// productionDependencies is the production stage before the app: the runtime base,
+// the app user, the venv, the native libraries the venv links, and the bytecode.
+// Every layer of it comes before the app's, so an app edit reuses them all.
+func (p *Pipeline) productionDependencies(ctx context.Context) (*dagger.Container, error) {
+	if err := p.VerifyBases(ctx); err != nil {
+		return nil, err
+	}
+	builder := p.Builder()
+	native, err := p.NativeLibraries(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	image := p.withChanges(p.runtimeBase(), addAppUser)
+	// The handoff: the virtual environment crosses from the builder...
+	image = image.WithDirectory("/", p.handoff(builder, venvPath, venvPath))
+	// ...and the shared libraries its compiled code links that the runtime base lacks,
+	// at the paths the loader searches, as apt-get install of their packages would.
+	if len(native.Carried) > 0 {
+		image = image.WithDirectory("/", native.root)
+	}
+	return p.withChanges(image, func(c *dagger.Container) *dagger.Container {
+		return c.WithExec([]string{venvPath + "/bin/python", "-c", PrecompileScript})
+	}), nil
 }
 
 // addAppUser adds the non-root user and its group that production images run as.

@@ -83,12 +83,19 @@ type Options struct {
 	// SourceDateEpoch is the time (seconds since 1970) every file the pipeline writes
 	// carries, for reproducible images: $SOURCE_DATE_EPOCH in the fronts, else 0.
 	SourceDateEpoch int
+	// RuntimeLibs are shared libraries (sonames such as libpq.so.5) the app loads by
+	// name at run time (ctypes), out of the loader's sight: the production images
+	// carry each, and what it links, from the builder, as they do what the venv links.
+	RuntimeLibs []string
 	// KeepModules are standard-library modules the minimal image keeps although its
 	// pruning rule would drop them (for example "unittest", "tkinter").
 	KeepModules []string
 }
 
 var pythonVersionPattern = regexp.MustCompile(`^3\.[0-9]{1,2}$`)
+
+// sonamePattern is a shared library's file name as the loader looks it up.
+var sonamePattern = regexp.MustCompile(`^[A-Za-z0-9_.+-]+\.so(\.[0-9A-Za-z_]+)*$`)
 
 // withDefaults returns a copy of o with every unset field given its default.
 func (o Options) withDefaults() Options {
@@ -127,6 +134,11 @@ func (o Options) Validate() error {
 	}
 	if o.PipIndexCredential != nil && o.PipIndexURL == "" {
 		return fmt.Errorf("a pip index credential needs a pip index URL: pass the index URL too")
+	}
+	for _, lib := range o.RuntimeLibs {
+		if !sonamePattern.MatchString(lib) {
+			return fmt.Errorf("runtime library %q is not a library's soname: name it as the loader does, for example libpq.so.5", lib)
+		}
 	}
 	for _, name := range o.Variants {
 		if _, err := VariantNamed(name); err != nil {

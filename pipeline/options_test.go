@@ -36,6 +36,8 @@ func TestValidateRefusesBadOptions(t *testing.T) {
 		{"status not http", func(o *Options) { o.ExpectStatus = 42 }, "expected status 42"},
 		{"status ok", func(o *Options) { o.ExpectStatus = 204 }, ""},
 		{"regex broken", func(o *Options) { o.ExpectRegex = "ok(" }, `expected body pattern "ok(" (--check-path, --expect-status, --expect-regex) is not a regular expression`},
+		{"runtime lib a path", func(o *Options) { o.RuntimeLibs = []string{"/usr/lib/libpq.so.5"} }, `runtime library "/usr/lib/libpq.so.5" is not a library's soname`},
+		{"runtime lib ok", func(o *Options) { o.RuntimeLibs = []string{"libpq.so.5", "libmagic.so.1"} }, ""},
 		{"unknown variant", func(o *Options) { o.Variants = []string{"multi-stage", "fat"} }, `unknown variant "fat"`},
 	}
 	for _, c := range cases {

@@ -195,6 +195,16 @@ func detailLines(image ImageReport) []string {
 		}
 		lines = append(lines, "largest: "+strings.Join(parts, ", "))
 	}
+	if len(image.NativeLibraries) > 0 {
+		parts := make([]string, len(image.NativeLibraries))
+		for i, lib := range image.NativeLibraries {
+			parts[i] = lib.Soname + " (" + strings.TrimSpace(lib.Package+" "+lib.Version) + ", " + FormatBytes(lib.Bytes) + ")"
+			if lib.Package == "" {
+				parts[i] = lib.Soname + " (" + lib.Path + ", " + FormatBytes(lib.Bytes) + ")"
+			}
+		}
+		lines = append(lines, "native libraries carried: "+strings.Join(parts, ", "))
+	}
 	if r := image.Reproducible; r != nil {
 		lines = append(lines, "reproducible: "+reproducibleText(*r))
 	}

@@ -40,6 +40,9 @@ type ImageReport struct {
 	Check          CheckResult `json:"check"`
 	Sizes          Sizes       `json:"sizes"`
 	Layers         []Layer     `json:"layers"`
+	// NativeLibraries are the shared libraries the image carries because the venv's
+	// compiled code links them (or they were named) and the runtime base lacks them.
+	NativeLibraries []NativeLibrary `json:"nativeLibraries,omitempty"`
 	// Contents is what the image carries (absent when it could not be measured).
 	Contents *Contents `json:"contents,omitempty"`
 	// Reproducible says whether a second build gave the same layers (--verify-reproducible).

@@ -23,9 +23,11 @@ func sampleReport() *Report {
 				Layers: []Layer{{Digest: "sha256:a", CompressedBytes: 70_000_000, UncompressedBytes: 180_000_000},
 					{Digest: "sha256:b", CompressedBytes: 10_000_000, UncompressedBytes: 20_000_000}}},
 			{Variant: VariantMultiStage, Description: "two", ExpectedToPass: true,
-				Check:        CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 2, ReadySeconds: 0.5},
-				Sizes:        Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000, DockerBytes: 146_000_000},
-				Layers:       []Layer{{Digest: "sha256:c", CompressedBytes: 60_000_000, UncompressedBytes: 150_000_000}},
+				Check:  CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 2, ReadySeconds: 0.5},
+				Sizes:  Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000, DockerBytes: 146_000_000},
+				Layers: []Layer{{Digest: "sha256:c", CompressedBytes: 60_000_000, UncompressedBytes: 150_000_000}},
+				NativeLibraries: []NativeLibrary{{Soname: "libpq.so.5", Path: "/usr/lib/x86_64-linux-gnu/libpq.so.5", Package: "libpq5", Version: "17.6-0+deb13u1",
+					Bytes: 345_000, NeededBy: []string{"psycopg2/_psycopg.cpython-313-x86_64-linux-gnu.so"}}},
 				Reproducible: &Reproducibility{Layer: 3, Path: "/opt/venv/lib/python3.13/site-packages/stamp.py", Difference: "content"}},
 			{Variant: VariantTutorial, Description: "three | broken", ExpectedToPass: false,
 				Check: CheckResult{Error: "no good answer within 30s", Logs: []string{"Traceback (most recent call last):",
@@ -78,6 +80,8 @@ func TestRenderTable(t *testing.T) {
 		"multi-stage   pass             0.50s  150.0 MB  146.0 MB      60.0 MB     1       -50.0 MB (0.75x)",
 		"tutorial      FAIL (expected)  -      130.0 MB  126.0 MB      50.0 MB     1       -70.0 MB (0.65x)",
 		"layers (unpacked): 180.0 MB + 20.0 MB",
+		"multistage report: Python 3.13, port 5000, check GET /, status 200–399, body containing \"hi\"",
+		"native libraries carried: libpq.so.5 (libpq5 17.6-0+deb13u1, 345.0 kB)",
 		"why: ModuleNotFoundError: No module named 'flask'",
 		"OK: every check expected to pass passed.",
 	} {
@@ -97,6 +101,7 @@ func TestRenderMarkdown(t *testing.T) {
 		"| multi-stage | pass | 0.50s | 150.0 MB | 146.0 MB | 60.0 MB | 1 | -50.0 MB (0.75x) |",
 		`- **tutorial**: three | broken`,
 		`  - check: no good answer within 30s`,
+		"  - native libraries carried: libpq.so.5 (libpq5 17.6-0+deb13u1, 345.0 kB)",
 		"**OK: every check expected to pass passed.**",
 	} {
 		if !strings.Contains(out, want) {

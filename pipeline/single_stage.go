@@ -22,13 +22,7 @@ import (
 // inputs give the same image.
 func (p *Pipeline) SingleStage() *dagger.Container {
 	pip := []string{"pip"}
-	image := p.runtimeBase().
-		WithWorkdir("/app").
-		WithDirectory("/", p.placed("app", p.requirementsFile()))
-	image = p.withChanges(image, func(c *dagger.Container) *dagger.Container {
-		return p.installRequirements(c, pip, "/app", "--no-cache-dir")
-	})
-	image = image.WithDirectory("/", p.placed("app", p.app))
+	image := p.singleStageDependencies().WithDirectory("/", p.placed("app", p.app))
 	if p.plan.InstallProject {
 		image = p.withChanges(image, func(c *dagger.Container) *dagger.Container {
 			return p.installProject(c, pip, "--no-cache-dir")
@@ -40,4 +34,15 @@ func (p *Pipeline) SingleStage() *dagger.Container {
 		WithDefaultArgs(p.opts.Command).
 		WithLabel("org.opencontainers.image.title", "multistage single-stage").
 		WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port))
+}
+
+// singleStageDependencies is the single-stage image up to its requirements, before
+// the app: what the link check resolves, unchanged by an app edit.
+func (p *Pipeline) singleStageDependencies() *dagger.Container {
+	image := p.runtimeBase().
+		WithWorkdir("/app").
+		WithDirectory("/", p.placed("app", p.requirementsFile()))
+	return p.withChanges(image, func(c *dagger.Container) *dagger.Container {
+		return p.installRequirements(c, []string{"pip"}, "/app", "--no-cache-dir")
+	})
 }

@@ -23,6 +23,13 @@ type Variant struct {
 	// ExpectedToPass is false for the tutorial's broken recipe: its failure is the point.
 	ExpectedToPass bool
 	Build          func(ctx context.Context, p *Pipeline) (*dagger.Container, error)
+	// Dependencies is the image before the app, whose compiled modules the check
+	// resolves first; nil where there is nothing to resolve (the tutorial's recipe
+	// carries no packages) or it was resolved while building (minimal's assembly).
+	Dependencies func(ctx context.Context, p *Pipeline) (*dagger.Container, error)
+	// CarriesNative: the image carries the native libraries the venv links beyond
+	// the runtime base (NativeLibraries), and the report lists them.
+	CarriesNative bool
 }
 
 // Variants in report order.
@@ -32,12 +39,19 @@ var Variants = []Variant{
 		Description:    "tutorial's single-stage recipe: slim base, requirements installed globally",
 		ExpectedToPass: true,
 		Build:          func(_ context.Context, p *Pipeline) (*dagger.Container, error) { return p.SingleStage(), nil },
+		Dependencies: func(_ context.Context, p *Pipeline) (*dagger.Container, error) {
+			return p.singleStageDependencies(), nil
+		},
 	},
 	{
 		Name:           VariantMultiStage,
 		Description:    "builder installs into a venv; production gets the venv, the bytecode it imports and the app, runs as non-root",
 		ExpectedToPass: true,
 		Build:          func(ctx context.Context, p *Pipeline) (*dagger.Container, error) { return p.Production(ctx) },
+		Dependencies: func(ctx context.Context, p *Pipeline) (*dagger.Container, error) {
+			return p.productionDependencies(ctx)
+		},
+		CarriesNative: true,
 	},
 	{
 		Name:           VariantMinimal,
@@ -46,6 +60,7 @@ var Variants = []Variant{
 		Build: func(_ context.Context, p *Pipeline) (*dagger.Container, error) {
 			return p.Minimal(p.opts.KeepModules...), nil
 		},
+		CarriesNative: true,
 	},
 	{
 		Name:           VariantTutorial,

@@ -59,6 +59,8 @@ type Multistage struct {
 	IncludeAll bool
 	// +private
 	SourceDateEpoch int
+	// +private
+	RuntimeLibs []string
 }
 
 func New(
@@ -119,10 +121,16 @@ func New(
 	// convention. Default 0: the same inputs give the same image, any day.
 	// +optional
 	sourceDateEpoch int,
+	// Libraries the app loads by name at run time (ctypes), e.g. "libpq.so.5": the
+	// production images carry each, and what it links, from the builder, as they
+	// carry what the venv's compiled code links.
+	// +optional
+	runtimeLibs []string,
 ) *Multistage {
 	return &Multistage{App: app, PythonVersion: pythonVersion, BuilderBase: builderBase, RuntimeBase: runtimeBase,
 		Wheels: wheels, PipIndexURL: pipIndexURL, PipIndexCredential: pipIndexCredential, Port: port,
-		CheckPath: checkPath, ExpectStatus: expectStatus, Expect: expect, ExpectRegex: expectRegex, Timeout: timeout, Command: command, IncludeAll: includeAll, SourceDateEpoch: sourceDateEpoch}
+		CheckPath: checkPath, ExpectStatus: expectStatus, Expect: expect, ExpectRegex: expectRegex, Timeout: timeout, Command: command, IncludeAll: includeAll, SourceDateEpoch: sourceDateEpoch,
+		RuntimeLibs: runtimeLibs}
 }
 
 // Build every variant (single-stage, multi-stage, minimal, and the tutorial's broken
@@ -233,7 +241,7 @@ func (m *Multistage) Check(
 		if err != nil {
 			return err
 		}
-		result := p.Check(ctx, image)
+		result := p.Check(ctx, variant, image)
 		out, _ := json.MarshalIndent(result, "", "  ")
 		text = string(out)
 		if !result.Passed {
@@ -361,7 +369,7 @@ func (m *Multistage) container(ctx context.Context, build func(*pipeline.Pipelin
 func (m *Multistage) options(ctx context.Context, client *lib.Client) (pipeline.Options, error) {
 	opts := pipeline.Options{PythonVersion: m.PythonVersion, PipIndexURL: m.PipIndexURL, Port: m.Port,
 		CheckPath: m.CheckPath, ExpectStatus: m.ExpectStatus, Expect: m.Expect, ExpectRegex: m.ExpectRegex, Command: strings.Fields(m.Command), IncludeAll: m.IncludeAll,
-		SourceDateEpoch: m.SourceDateEpoch}
+		SourceDateEpoch: m.SourceDateEpoch, RuntimeLibs: m.RuntimeLibs}
 	if m.Timeout != "" {
 		d, err := time.ParseDuration(m.Timeout)
 		if err != nil {
