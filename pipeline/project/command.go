@@ -1,8 +1,8 @@
 package project
 
 import (
+	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,19 +10,10 @@ import (
 	"github.com/mattn/go-shellwords"
 )
 
-// The files a module-level app object is looked for in, in order.
-var appFiles = []string{"app.py", "main.py", "wsgi.py", "asgi.py"}
-
-var (
-	wsgiObject     = regexp.MustCompile(`(?m)^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=\s*(?:flask\.)?Flask\(|^(application)\s*=\s*get_wsgi_application\(`)
-	asgiObject     = regexp.MustCompile(`(?m)^([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=\s*(?:fastapi\.|starlette\.applications\.)?(?:FastAPI|Starlette)\(|^(application)\s*=\s*get_asgi_application\(`)
-	djangoSettings = regexp.MustCompile(`DJANGO_SETTINGS_MODULE['"]\s*,\s*['"]([A-Za-z0-9_.]+)\.settings['"]`)
-)
-
 // chooseCommand picks how the app starts, in the documented order: --command; a
 // Procfile's web line; gunicorn on the WSGI app when the dependencies include
-// gunicorn (Django's project.wsgi first); uvicorn on the ASGI app when they include
-// uvicorn; else python app.py or python main.py.
+// gunicorn, uvicorn on the ASGI app when they include uvicorn (each app found by its
+// framework's own rules, discover.go); else python app.py or python main.py.
 func (p *Plan) chooseCommand(in Input) error {
 	port := strconv.Itoa(in.Port)
 	if len(in.Command) > 0 {
@@ -32,23 +23,8 @@ func (p *Plan) chooseCommand(in Input) error {
 	if in.Files.Has("Procfile") {
 		return p.procfileCommand(in.Files["Procfile"], port)
 	}
-	if p.dependsOn("gunicorn") {
-		target, from, err := wsgiTarget(in)
-		if err != nil {
-			return err
-		}
-		// gunicorn binds 0.0.0.0:$PORT by itself when PORT is set (every image sets it).
-		p.Command, p.CommandReason = []string{"gunicorn", target}, "the dependencies include gunicorn; WSGI app "+target+" found in "+from
-		return nil
-	}
-	if p.dependsOn("uvicorn") {
-		target, from, err := asgiTarget(in)
-		if err != nil {
-			return err
-		}
-		p.Command = []string{"uvicorn", target, "--host", "0.0.0.0", "--port", port}
-		p.CommandReason = "the dependencies include uvicorn; ASGI app " + target + " found in " + from
-		return nil
+	if p.dependsOn("gunicorn") || p.dependsOn("uvicorn") {
+		return p.serverCommand(newAppFiles(in), port)
 	}
 	for _, script := range []string{"app.py", "main.py"} {
 		if in.Files.Has(script) {
@@ -105,36 +81,85 @@ func (p *Plan) dependsOn(name string) bool {
 	return false
 }
 
-// wsgiTarget finds the WSGI app gunicorn serves: Django's <project>.wsgi:application
-// from manage.py's settings module, else a module-level Flask(...) app.
-func wsgiTarget(in Input) (target, from string, err error) {
-	if m := djangoSettings.FindSubmatch(in.Files["manage.py"]); m != nil {
-		module := string(m[1])
-		if slices.Contains(in.Paths, strings.ReplaceAll(module, ".", "/")+"/wsgi.py") {
-			return module + ".wsgi:application", "manage.py (settings " + module + ".settings)", nil
+// serverCommand runs gunicorn on the WSGI app (Django's <project>.wsgi, else Flask's
+// discovery) when the dependencies include gunicorn; uvicorn on the ASGI app (Django's
+// <project>.asgi, else fastapi run's discovery) when they include uvicorn, or when they
+// include both and no WSGI app was found (gunicorn is often listed beside uvicorn for
+// its workers).
+func (p *Plan) serverCommand(a *appFiles, port string) error {
+	var wsgiErr error
+	if p.dependsOn("gunicorn") {
+		f, err := a.wsgiApp()
+		if err == nil {
+			// gunicorn binds 0.0.0.0:$PORT by itself when PORT is set (every image sets it).
+			p.Command = []string{"gunicorn", f.target}
+			if f.root != "" {
+				p.Command = []string{"gunicorn", "--pythonpath", f.root, f.target}
+			}
+			p.CommandReason = "the dependencies include gunicorn; " + f.describe("WSGI")
+			return nil
 		}
+		var nf *notFound
+		if !errors.As(err, &nf) || !p.dependsOn("uvicorn") {
+			return serverError("gunicorn", err)
+		}
+		wsgiErr = err
 	}
-	return findObject(in, wsgiObject, "WSGI", "gunicorn", "app = Flask(__name__)")
+	f, err := a.asgiApp()
+	if err != nil {
+		var nf *notFound
+		if wsgiErr != nil && errors.As(err, &nf) {
+			return fmt.Errorf("the dependencies include gunicorn and uvicorn but %v, and %v: set FLASK_APP=module:name in .flaskenv, or entrypoint under [tool.fastapi] in pyproject.toml, pass --command, or add a Procfile with a web: line", wsgiErr, err)
+		}
+		return serverError("uvicorn", err)
+	}
+	p.Command = []string{"uvicorn", f.target, "--host", "0.0.0.0", "--port", port}
+	if f.root != "" {
+		p.Command = append(p.Command, "--app-dir", f.root)
+	}
+	p.CommandReason = "the dependencies include uvicorn; " + f.describe("ASGI")
+	if wsgiErr != nil {
+		p.CommandReason = "the dependencies include gunicorn and uvicorn, and no WSGI app was found (" + wsgiErr.Error() + "); " + f.describe("ASGI")
+	}
+	return nil
 }
 
-// asgiTarget finds the ASGI app uvicorn serves: a module-level FastAPI(...) or Starlette(...).
-func asgiTarget(in Input) (target, from string, err error) {
-	return findObject(in, asgiObject, "ASGI", "uvicorn", "app = FastAPI()")
+// wsgiApp is Django's <project>.wsgi:application, else the app Flask's discovery finds.
+func (a *appFiles) wsgiApp() (found, error) {
+	if f, ok := a.djangoApp("wsgi"); ok {
+		return f, nil
+	}
+	return a.flaskApp()
 }
 
-func findObject(in Input, pattern *regexp.Regexp, kind, server, example string) (string, string, error) {
-	for _, file := range appFiles {
-		m := pattern.FindSubmatch(in.Files[file])
-		if m == nil {
-			continue
-		}
-		name := string(m[1])
-		if name == "" {
-			name = string(m[2])
-		}
-		module := strings.TrimSuffix(file, ".py")
-		return module + ":" + name, file, nil
+// asgiApp is Django's <project>.asgi:application (reached when gunicorn, which serves
+// its wsgi first, is not among the dependencies), else the app fastapi run's discovery finds.
+func (a *appFiles) asgiApp() (found, error) {
+	if f, ok := a.djangoApp("asgi"); ok {
+		return f, nil
 	}
-	return "", "", fmt.Errorf("the dependencies include %s but no %s app was found at module level in %s (like %s): pass --command, or add a Procfile with a web: line",
-		server, kind, strings.Join(appFiles, ", "), example)
+	return a.fastAPIApp()
+}
+
+// describe says what was found, where and by which rule, for the report's start: line.
+func (f found) describe(kind string) string {
+	from := f.file
+	if f.from != "" {
+		from += ", named by " + f.from
+	}
+	return fmt.Sprintf("%s app %s found in %s, %s (%s)", kind, f.target, from, f.what, f.rule)
+}
+
+// serverError is the one line said when the rules find no app for the server: what
+// was looked for, and how to name the app instead.
+func serverError(server string, err error) error {
+	var nf *notFound
+	if !errors.As(err, &nf) {
+		return fmt.Errorf("the dependencies include %s but %v", server, err)
+	}
+	fix := map[string]string{
+		"gunicorn": "set FLASK_APP=module:name in .flaskenv",
+		"uvicorn":  `set entrypoint = "module:app" under [tool.fastapi] in pyproject.toml`,
+	}[server]
+	return fmt.Errorf("the dependencies include %s but %v: %s, pass --command, or add a Procfile with a web: line", server, err, fix)
 }

@@ -25,12 +25,15 @@ const (
 // lockFormats are the lock files, in detection order: a lock pins every package.
 var lockFormats = []Format{FormatUV, FormatPoetry, FormatPipenv}
 
-// WantedFiles are the files Read may look at, relative to the app directory.
-var WantedFiles = []string{
+// WantedFiles are the files Read may look at, relative to the app directory: those
+// that decide the dependencies and the Python version, and those the start command is
+// found in (startFiles, discover.go). The files only these name (the module FLASK_APP
+// names, the app's modules an app is imported from) follow with MoreWantedFiles.
+// Of .env only the FLASK_APP line is kept (Keep).
+var WantedFiles = append([]string{
 	string(FormatUV), string(FormatPoetry), string(FormatPipenv), "Pipfile",
-	string(FormatPyproject), string(FormatRequirements), ".python-version",
-	"Procfile", "app.py", "main.py", "wsgi.py", "asgi.py", "manage.py",
-}
+	string(FormatPyproject), string(FormatRequirements), ".python-version", "Procfile",
+}, startFiles...)
 
 // Files maps a path in the app directory (slash-separated) to its content.
 type Files map[string][]byte

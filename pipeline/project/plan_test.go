@@ -267,7 +267,7 @@ func TestReadRefusesBadInputInOneLine(t *testing.T) {
 		{"git package in Pipfile.lock", files("Pipfile.lock", `{"default": {"x": {"git": "https://example.invalid/x.git", "ref": "abc"}}}`), nil, "Pipfile.lock installs x from git https://example.invalid/x.git, not a pinned index package"},
 		{"no app.py", files("requirements.txt", "flask\n"), nil, "app directory has no app.py: add it, or pass --command"},
 		{"gunicorn without an app", files("requirements.txt", "flask\ngunicorn\n", "app.py", "print('hi')\n"), nil,
-			"the dependencies include gunicorn but no WSGI app was found at module level in app.py, main.py, wsgi.py, asgi.py (like app = Flask(__name__)): pass --command, or add a Procfile"},
+			"the dependencies include gunicorn but Flask's discovery found no app in app.py (no app or application variable, no Flask instance, no create_app or make_app): set FLASK_APP=module:name in .flaskenv, pass --command, or add a Procfile"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

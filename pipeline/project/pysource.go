@@ -56,7 +56,6 @@ var (
 	fromImport   = regexp.MustCompile(`^from\s+(\.*[A-Za-z0-9_.]*)\s+import\s+(.+)$`)
 	compoundHead = regexp.MustCompile(`^(?:if|elif|else|try|except|finally|with|async\s+with|for|async\s+for|while|match|case|def|async\s+def|class)\b`)
 	mainGuard    = regexp.MustCompile(`^if\s+__name__\s*==\s*['"]__main__['"]\s*:$`)
-	identifier   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // keywords cannot be assigned to: `else: x = 1` is not an assignment to else.
