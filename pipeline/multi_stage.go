@@ -89,7 +89,7 @@ func (p *Pipeline) productionDependencies(ctx context.Context) (*dagger.Containe
 	image = image.WithDirectory("/", p.handoff(builder, venvPath, venvPath))
 	// ...and the shared libraries its compiled code links that the runtime base lacks,
 	// at the paths the loader searches, as apt-get install of their packages would.
-	if len(native.Carried) > 0 {
+	if len(native.Carried) > 0 && !p.opts.unsafeWithout.carrying {
 		image = image.WithDirectory("/", native.root)
 	}
 	return p.withChanges(image, func(c *dagger.Container) *dagger.Container {

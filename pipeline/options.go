@@ -90,6 +90,10 @@ type Options struct {
 	// KeepModules are standard-library modules the minimal image keeps although its
 	// pruning rule would drop them (for example "unittest", "tkinter").
 	KeepModules []string
+
+	// unsafeWithout turns parts off for the regression tests (native_hook_test.go):
+	// what a production image does without them.
+	unsafeWithout struct{ carrying, linkCheck bool }
 }
 
 var pythonVersionPattern = regexp.MustCompile(`^3\.[0-9]{1,2}$`)
