@@ -175,7 +175,7 @@ func bracketed(text string) string {
 }
 
 // requiredParams lists the parameters of a def that a call without arguments would
-// miss: those with no default, except *args and **kwargs (and self-less markers / and *).
+// miss: those with no default (*args, **kwargs and the / and * markers need nothing).
 func requiredParams(params string) []string {
 	var required []string
 	for _, p := range splitTopLevel(params, ',') {
