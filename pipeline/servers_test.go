@@ -16,17 +16,27 @@ func TestTheStartCommandIsChosenAndServes(t *testing.T) {
 	testenv.Client(t)
 	cases := []struct {
 		dir, command, reason, server string
+		// path and expect: what the check asks (default / and "Hello from <dir>!").
+		path, expect string
 	}{
-		{"flask-gunicorn-app", "gunicorn app:app", "the dependencies include gunicorn; WSGI app app:app found in app.py", "gunicorn"},
-		{"fastapi-uvicorn-app", "uvicorn main:app --host 0.0.0.0 --port 5000", "the dependencies include uvicorn; ASGI app main:app found in main.py", "uvicorn"},
-		{"django-app", "gunicorn mysite.wsgi:application", "manage.py (settings mysite.settings)", "gunicorn"},
-		{"procfile-app", "gunicorn --workers 2 --bind 0.0.0.0:5000 server:application", "the Procfile's web: line", "gunicorn"},
+		{"flask-gunicorn-app", "gunicorn app:app", "the dependencies include gunicorn; WSGI app app:app found in app.py", "gunicorn", "", ""},
+		{"fastapi-uvicorn-app", "uvicorn main:app --host 0.0.0.0 --port 5000", "the dependencies include uvicorn; ASGI app main:app found in main.py", "uvicorn", "", ""},
+		{"django-app", "gunicorn mysite.wsgi:application", "manage.py (settings mysite.settings)", "gunicorn", "", ""},
+		{"procfile-app", "gunicorn --workers 2 --bind 0.0.0.0:5000 server:application", "the Procfile's web: line", "gunicorn", "", ""},
+		// Found the way each framework finds its app.
+		{"flask-factory-app", "gunicorn wsgi:app", "WSGI app wsgi:app found in wsgi.py, its app variable (app = create_app())", "gunicorn", "", ""},
+		{"flaskenv-app", "gunicorn hello:make_app()", "FLASK_APP", "gunicorn", "", ""},
+		{"fastapi-package-app", "uvicorn app.main:app --host 0.0.0.0 --port 5000", "app/main.py", "uvicorn", "/health", `{"status":"ok"}`},
+		{"django-uvicorn-app", "uvicorn mysite.asgi:application --host 0.0.0.0 --port 5000", "mysite.asgi", "uvicorn", "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.dir, func(t *testing.T) {
 			// One at a time: two cores, and each project starts four services.
 			p := kitPipeline(t, testdataDir(c.dir), func(o *pipeline.Options) {
-				o.Expect = "Hello from " + c.dir + "!"
+				o.Expect, o.CheckPath = "Hello from "+c.dir+"!", c.path
+				if c.expect != "" {
+					o.Expect = c.expect
+				}
 				o.Variants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal}
 			})
 			report, _ := p.Compare(context.Background())
