@@ -53,8 +53,17 @@ func TestKitBasesBehaveLikeTheOfficialImages(t *testing.T) {
 			}
 		}
 	}
-	if out := podmanRun(t, podman, runtime, "command -v gcc || echo no-gcc"); !strings.Contains(out, "no-gcc") {
-		t.Errorf("runtime base carries a compiler: %s", out)
+	if out := podmanRun(t, podman, runtime, "command -v gcc || echo no-gcc; ls /usr/include/libpq-fe.h /usr/include/yaml.h 2>/dev/null || echo no-headers"); !strings.Contains(out, "no-gcc") || !strings.Contains(out, "no-headers") {
+		t.Errorf("runtime base carries a compiler or -dev headers: %s", out)
+	}
+	// The builder is buildpack-deps': a compiler and the -dev libraries C extensions build against.
+	out := podmanRun(t, podman, builder, `set -e; gcc --version | head -1; g++ --version >/dev/null; make --version >/dev/null; `+
+		`for lib in libpq yaml-0.1 libxml-2.0 libxslt libffi openssl zlib libjpeg libpng sqlite3 mysqlclient libcurl glib-2.0; do `+
+		`printf "%s=%s\n" $lib "$(pkg-config --modversion $lib)"; done; pg_config --version`)
+	for _, want := range []string{"gcc", "libpq=17", "yaml-0.1=0.2", "mysqlclient=", "PostgreSQL 17"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("builder base: %q not in\n%s", want, out)
+		}
 	}
 }
 

@@ -40,11 +40,45 @@ func RuntimeRoot(suite string) RootFS {
 		Packages: []string{"python3", "python3-pip", "python-is-python3", "ca-certificates", "tzdata", "netbase"}}
 }
 
-// BuilderRoot adds venv and build tools to the slim set.
+// BuildpackDeps is what python:<v> has beyond python:<v>-slim: it is FROM
+// buildpack-deps:<suite>, whose Dockerfiles (docker-library/buildpack-deps,
+// debian/trixie/curl, debian/trixie/scm and debian/trixie) install these, with trixie's
+// names for the old ones (libncurses-dev for libncurses5-dev and libncursesw5-dev,
+// libxslt1-dev for libxslt-dev) and pkg-config, which the -dev libraries' build scripts
+// call. Left out for size (the README says so): imagemagick, libmagickcore-dev and
+// libmagickwand-dev (X and Ghostscript libraries, hundreds of MB), mercurial,
+// subversion and sq (a second OpenPGP tool beside gnupg).
+var BuildpackDeps = []string{
+	// buildpack-deps:trixie-curl
+	"ca-certificates", "curl", "gnupg", "netbase", "wget",
+	// buildpack-deps:trixie-scm
+	"git", "openssh-client", "procps",
+	// buildpack-deps:trixie
+	"autoconf", "automake", "bzip2", "default-libmysqlclient-dev", "dpkg-dev", "file",
+	"g++", "gcc", "libbz2-dev", "libc6-dev", "libcurl4-openssl-dev", "libdb-dev",
+	"libevent-dev", "libffi-dev", "libgdbm-dev", "libglib2.0-dev", "libgmp-dev",
+	"libjpeg-dev", "libkrb5-dev", "liblzma-dev", "libmaxminddb-dev", "libncurses-dev",
+	"libpng-dev", "libpq-dev", "libreadline-dev", "libsqlite3-dev", "libssl-dev",
+	"libtool", "libwebp-dev", "libxml2-dev", "libxslt1-dev", "libyaml-dev", "make",
+	"patch", "pkg-config", "unzip", "xz-utils", "zlib1g-dev",
+}
+
+// BuilderRoot adds venv, Python's headers and buildpack-deps' compiler and -dev
+// libraries to the slim set, as python:<v> has them.
 func BuilderRoot(suite string) RootFS {
 	r := RuntimeRoot(suite)
 	r.Name = "builder"
 	r.Packages = append(r.Packages, "python3-venv", "python3-dev", "build-essential")
+	have := map[string]bool{}
+	for _, p := range r.Packages {
+		have[p] = true
+	}
+	for _, p := range BuildpackDeps {
+		if !have[p] {
+			have[p] = true
+			r.Packages = append(r.Packages, p)
+		}
+	}
 	return r
 }
 
