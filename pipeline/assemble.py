@@ -1,22 +1,28 @@
-# Assembles the minimal image's root filesystem from the builder, into OUT.
-# Usage: python assemble.py OUT VENV APP UID [--lib=SONAME...] KEEP...
+# Assembles the minimal image's root filesystem from the builder, as two trees that
+# become two layers: OUT/base (what any app on this Python needs) and OUT/venv (the
+# app's dependencies, and the libraries they link beyond the base tree). The app is a
+# third layer of its own, placed by the recipe: an app edit changes only that layer,
+# whatever the dependencies weigh.
+# Usage: python assemble.py OUT VENV UID [--lib=SONAME...] KEEP...
 #   KEEP: stdlib modules to keep despite pruning; --lib: libraries the app loads by name
 #   at run time (ctypes), which no ELF file links: they come with their closure too.
 #
 # What goes in, and why:
 #  - the interpreter, at the same path (the venv links to it);
 #  - the standard library, pruned by the static rule below (a server never needs them);
-#  - the venv without pip, and the app;
+#  - the venv without pip (the venv tree);
 #  - every shared library that the interpreter and each kept extension module link
 #    against: the dependency closure the dynamic loader resolves (ldd), not a list; a
 #    library the loader cannot find stops the assembly, naming it (never a silent skip:
 #    a package may fall back to pure Python without it, as PyYAML does without libyaml);
+#    the base tree's go with it, the venv's with the venv (but for those the base has);
 #  - CA certificates, time-zone data, and passwd/group entries for root and the app user.
 import os, re, shutil, subprocess, sys, sysconfig
 
-out, venv, app, uid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-named_libs = [a[len("--lib="):] for a in sys.argv[5:] if a.startswith("--lib=")]
-keep = {a for a in sys.argv[5:] if not a.startswith("--lib=")}
+out, venv, uid = sys.argv[1], sys.argv[2], int(sys.argv[3])
+named_libs = [a[len("--lib="):] for a in sys.argv[4:] if a.startswith("--lib=")]
+keep = {a for a in sys.argv[4:] if not a.startswith("--lib=")}
+base_tree, venv_tree = os.path.join(out, "base"), os.path.join(out, "venv")
 
 # The static pruning rule: groups of standard-library modules a web server does not
 # need, matched by top-level name in the stdlib and in lib-dynload. Naming any member
@@ -61,32 +67,32 @@ def pruned(relpath):
         return True
     return "tests" in pruned_groups and TEST_MODULES.match(relpath) is not None
 
-def dest(path):
-    return os.path.join(out, path.lstrip("/"))
+def dest(path, tree=None):
+    return os.path.join(tree or base_tree, path.lstrip("/"))
 
-def copy_file(path):
-    """Copies path (a link stays a link, and its target comes too) into out."""
-    target = dest(path)
-    if os.path.lexists(target):
+def copy_file(path, tree=None):
+    """Copies path (a link stays a link, and its target comes too) into tree (the base's by default)."""
+    target = dest(path, tree)
+    if os.path.lexists(target) or os.path.lexists(dest(path)):  # the base tree's serves every tree
         return
     os.makedirs(os.path.dirname(target), exist_ok=True)
     if os.path.islink(path):
         link = os.readlink(path)
         os.symlink(link, target)
-        copy_file(os.path.join(os.path.dirname(path), link) if not link.startswith("/") else link)
+        copy_file(os.path.join(os.path.dirname(path), link) if not link.startswith("/") else link, tree)
     else:
         shutil.copy2(path, target)
 
-def copy_tree(root, skip=None):
+def copy_tree(root, skip=None, tree=None):
     """Copies the tree at root, but for __pycache__ and what skip(relative path) refuses."""
     for dirpath, dirnames, filenames in os.walk(root):
         rel = os.path.relpath(dirpath, root)
         rel = "" if rel == "." else rel + "/"
         dirnames[:] = [d for d in dirnames if d != "__pycache__" and not (skip and skip(rel + d))]
-        os.makedirs(dest(dirpath), exist_ok=True)
+        os.makedirs(dest(dirpath, tree), exist_ok=True)
         for f in filenames:
             if not (skip and skip(rel + f)):
-                copy_file(os.path.join(dirpath, f))
+                copy_file(os.path.join(dirpath, f), tree)
 
 def is_elf(path):
     try:
@@ -128,34 +134,40 @@ dynload = os.path.join(platstdlib, "lib-dynload")
 if os.path.isdir(dynload):  # inside the stdlib for official images, beside it for Debian's
     copy_tree(dynload, skip=lambda rel: pruned(rel))
 
-# 2. The venv without pip, and the app.
-copy_tree(venv)
+# 2. The venv without pip, in a tree of its own.
+copy_tree(venv, tree=venv_tree)
 for pip_dir in ("pip", "setuptools", "_distutils_hack"):
     for site in [os.path.join(venv, "lib", d, "site-packages") for d in os.listdir(os.path.join(venv, "lib"))]:
-        shutil.rmtree(dest(os.path.join(site, pip_dir)), ignore_errors=True)
-for f in os.listdir(dest(os.path.join(venv, "bin"))):
+        shutil.rmtree(dest(os.path.join(site, pip_dir), venv_tree), ignore_errors=True)
+for f in os.listdir(dest(os.path.join(venv, "bin"), venv_tree)):
     if f.startswith(("pip", "activate", "Activate")):
-        os.remove(os.path.join(dest(os.path.join(venv, "bin")), f))
-copy_tree(app)
+        os.remove(os.path.join(dest(os.path.join(venv, "bin"), venv_tree), f))
 
-# 3. The shared-library closure of every ELF file in the tree, and of the named libraries.
-pending = [os.path.join(d, f) for d, _, fs in os.walk(out) for f in fs]
+# 3. The shared-library closure of every ELF file of each tree, and of the named
+#    libraries: the base tree's first, so that the venv tree gets only what it adds.
+def close(tree, pending):
+    seen = set()
+    while pending:
+        path = pending.pop()
+        real = path[len(tree):] if path.startswith(tree + "/") else path
+        if real in seen or os.path.islink(path) or not is_elf(path):
+            continue
+        seen.add(real)
+        shown = real.split("site-packages/", 1)[1] if "site-packages/" in real else real
+        for lib in linked_libraries(real, shown):
+            if not os.path.lexists(dest(lib)) and not os.path.lexists(dest(lib, tree)):
+                copy_file(lib, tree)
+                pending.append(os.path.realpath(lib))
+    return len(seen)
+
+elf_files = close(base_tree, [os.path.join(d, f) for d, _, fs in os.walk(base_tree) for f in fs])
+named = []
 for soname in named_libs:
     lib = cached_library(soname)
-    copy_file(lib)
-    pending.append(os.path.realpath(lib))
-seen = set()
-while pending:
-    path = pending.pop()
-    real = path[len(out):] if path.startswith(out) else path
-    if real in seen or os.path.islink(path) or not is_elf(path):
-        continue
-    seen.add(real)
-    shown = real.split("site-packages/", 1)[1] if "site-packages/" in real else real
-    for lib in linked_libraries(real, shown):
-        if not os.path.lexists(dest(lib)):
-            copy_file(lib)
-            pending.append(os.path.realpath(lib))
+    if not os.path.lexists(dest(lib)):
+        copy_file(lib, venv_tree)
+    named.append(os.path.realpath(lib))
+elf_files += close(venv_tree, [os.path.join(d, f) for d, _, fs in os.walk(venv_tree) for f in fs] + named)
 
 # 4. Certificates, time zones, users, and a writable /tmp.
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
@@ -170,4 +182,4 @@ with open(dest("/etc/group"), "w") as f:
     f.write("root:x:0:\napp:x:%d:\n" % uid)
 os.makedirs(dest("/tmp"), exist_ok=True)
 os.chmod(dest("/tmp"), 0o1777)
-print("minimal root: %d ELF files, interpreter %s" % (len(seen), interpreter))
+print("minimal root: %d ELF files, interpreter %s" % (elf_files, interpreter))

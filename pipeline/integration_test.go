@@ -357,8 +357,8 @@ func TestMinimalIsUnder35MBServesAndCarriesNoTools(t *testing.T) {
 	if c == nil || len(c.Shell)+len(c.Pip)+len(c.Compiler)+len(c.PackageManager)+len(c.SetuidFiles) != 0 || c.RunsAsRoot {
 		t.Errorf("minimal carries tools or runs as root: %+v", c)
 	}
-	if len(minimal.Layers) != 1 {
-		t.Errorf("minimal has %d layers, want 1", len(minimal.Layers))
+	if len(minimal.Layers) != 3 {
+		t.Errorf("minimal has %d layers, want 3 (base, venv, app)", len(minimal.Layers))
 	}
 	// The same, asked of the running image rather than of the report's classifier.
 	image := kitPipeline(t, sampleApp, nil).Minimal()

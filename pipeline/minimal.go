@@ -16,23 +16,31 @@ const minimalRoot = "/tmp/multistage-minimal-root"
 // Minimal is a production image on scratch that holds only what the app needs to
 // run: the interpreter, the pruned standard library, the shared libraries they link
 // against, the venv without pip, the app, CA certificates, time zones and a non-root
-// user. No shell, no package manager, no pip, no compiler. One layer.
+// user. No shell, no package manager, no pip, no compiler.
 //
-// The builder assembles the root (pipeline/assemble.py says what goes in and why);
-// keep names standard-library modules that the pruning rule would drop.
+// Three layers, each changing only when what it holds changes: the base (interpreter,
+// standard library, their libraries, certificates, time zones, users), the venv (and
+// the libraries it links beyond the base's), and the app. The assembly never sees the
+// app, so an app edit reuses the first two however much the dependencies weigh, and a
+// registry receives only the app's layer.
+//
+// The builder assembles the two trees (pipeline/assemble.py says what goes in and
+// why); keep names standard-library modules that the pruning rule would drop.
 func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 	uid := strconv.Itoa(AppUID)
 	assembled := p.Builder().
-		WithDirectory(appPath, p.stamped(p.app)).
-		WithExec(append(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, appPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)).
+		WithExec(append(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)).
 		WithExec([]string{"python", "-c", stampScript, minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch)})
 
-	// The handoff: one root filesystem, assembled in the builder, becomes the image.
-	// Copied into an empty directory first, so the image is that one layer and
-	// carries none of the builder's.
-	root := p.client.Directory().WithDirectory("/", assembled.Directory(minimalRoot))
+	// The handoff: the trees assembled in the builder become the image's layers.
+	// The base is copied into an empty directory first, so the image carries none of
+	// the builder's layers.
+	base := p.client.Directory().WithDirectory("/", assembled.Directory(minimalRoot+"/base"))
 	return p.client.Container().
-		WithRootfs(root).
+		WithRootfs(base).
+		WithDirectory("/", assembled.Directory(minimalRoot+"/venv")).
+		// The app stays owned by root, so the user that runs it cannot change it.
+		WithDirectory("/", p.placed(appPath, p.app)).
 		With(p.runsAsProduction("/usr/local/bin:/usr/bin:/bin")).
 		WithEnvVariable("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt").
 		WithLabel("org.opencontainers.image.title", "multistage minimal")
