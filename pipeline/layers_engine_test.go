@@ -72,6 +72,8 @@ func TestAnAppEditPushesOnlyTheAppLayer(t *testing.T) {
 			}
 			firstPush := uploads.Load()
 
+			// A copy of its own: the session would answer the same path from what it read.
+			app = copyTree(t, app)
 			f, err = os.OpenFile(filepath.Join(app, "app.py"), os.O_APPEND|os.O_WRONLY, 0)
 			if err != nil {
 				t.Fatal(err)
