@@ -16,12 +16,15 @@ type KitCmd struct {
 	Mirror string   `env:"MULTISTAGE_KIT_MIRROR" help:"Debian mirror URL (mmdebstrap's default when empty)."`
 	With   []string `env:"MULTISTAGE_KIT_WITH" sep:"," placeholder:"python3-NAME" help:"More Debian packages whose Python distributions (and their dependencies') become wheels, e.g. your app's dependencies."`
 	Push   string   `env:"MULTISTAGE_KIT_PUSH" placeholder:"HOST:PORT" help:"Also push the bases to this registry (plain HTTP) as library/python:<v> and library/python:<v>-slim."`
+
+	SystemLinked bool `name:"system-linked" env:"MULTISTAGE_KIT_SYSTEM_LINKED" help:"Leave the wheels' compiled extensions linked to the system's libraries instead of carrying them in the wheel (as PyPI's manylinux wheels do)."`
 }
 
 // Run makes the kit and says where its parts are.
 func (k *KitCmd) Run(ctx context.Context) error {
 	result, err := kit.Make(ctx, kit.Options{
-		Dir: k.Dir, Suite: k.Suite, PythonVersion: k.Python, Mirror: k.Mirror, With: k.With, Push: k.Push,
+		Dir: k.Dir, Suite: k.Suite, PythonVersion: k.Python, Mirror: k.Mirror, With: k.With,
+		SystemLinked: k.SystemLinked, Push: k.Push,
 		Log: func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) },
 	})
 	if err != nil {

@@ -6,7 +6,8 @@
 // DIR/wheels/ (Flask, gunicorn, uvicorn, FastAPI, Django, setuptools as a build backend,
 // any packages Options.With adds, and all their dependencies, repackaged from Debian's
 // python3-* packages so that an unchanged `pip install -r requirements.txt --no-index
-// --find-links` works).
+// --find-links` works; their compiled extensions carry the libraries they link, as
+// PyPI's manylinux wheels do).
 package kit
 
 import (
@@ -31,6 +32,12 @@ type Options struct {
 	// With adds Debian packages (python3-NAME) to the harvest, so that their Python
 	// distributions, and their dependencies', come out as wheels too.
 	With []string
+	// SystemLinked keeps the compiled extensions of the wheels linked to the system's
+	// libraries, instead of carrying them inside the wheel as PyPI's manylinux wheels do.
+	SystemLinked bool
+	// Cache keeps the root filesystems; empty
+	// means DIR/cache. Kits of several directories may share one.
+	Cache string
 	// Push, as HOST:PORT, also pushes the bases to that registry as
 	// library/python:<v> and library/python:<v>-slim (plain HTTP).
 	Push string
@@ -42,7 +49,16 @@ type Options struct {
 type Result struct {
 	Builder, Runtime, Wheels string
 	WheelFiles               []string
-	Pushed                   []string
+	// Harvest is the root filesystem the wheels were made from.
+	Harvest string
+	Pushed  []string
+}
+
+func (o Options) cacheDir() string {
+	if o.Cache != "" {
+		return o.Cache
+	}
+	return filepath.Join(o.Dir, "cache")
 }
 
 // Defaults: the suite whose Python matches the pipeline's default.
@@ -72,14 +88,17 @@ func Make(ctx context.Context, opts Options) (*Result, error) {
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
 		return nil, fmt.Errorf("mmdebstrap is not installed: apt-get install mmdebstrap (the kit builds its bases with it)")
 	}
-	if err := os.MkdirAll(filepath.Join(opts.Dir, "cache"), 0o755); err != nil {
-		return nil, fmt.Errorf("kit directory %s: %w", opts.Dir, err)
+	for _, dir := range []string{opts.Dir, opts.cacheDir()} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("kit directory %s: %w", dir, err)
+		}
+		// The directory's outputs, then the cache (which kits of other directories may share).
+		unlock, err := lockDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 	}
-	unlock, err := lockDir(opts.Dir)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
 
 	result := &Result{
 		Builder: filepath.Join(opts.Dir, "builder.tar"),
@@ -112,11 +131,11 @@ func Make(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 
-	harvest, err := harvestRoot.MakeDir(ctx, opts)
+	result.Harvest, err = harvestRoot.MakeDir(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	result.WheelFiles, err = WriteWheels(harvest, result.Wheels)
+	result.WheelFiles, err = WriteWheels(result.Harvest, result.Wheels, WheelOptions{SystemLinked: opts.SystemLinked})
 	if err != nil {
 		return nil, err
 	}

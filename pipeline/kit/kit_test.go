@@ -1,13 +1,22 @@
 package kit_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"debug/elf"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/multistage/multistage/internal/testenv"
+	"github.com/multistage/multistage/pipeline/kit"
 )
 
 // podmanRun runs a shell script in an image podman loaded from a kit tarball, offline.
@@ -151,4 +160,130 @@ func TestKitWheelsBuildASrcLayoutProjectOffline(t *testing.T) {
 			t.Errorf("%q not in\n%s", want, out)
 		}
 	}
+}
+
+var (
+	variantOnce sync.Once
+	variant     *kit.Result
+	variantErr  error
+)
+
+// variantKit is the tests' kit with Debian's PyYAML among the wheels, made once per test
+// binary in a directory of its own beside the tests' kit, sharing its cache (the bases
+// come from it as they are).
+func variantKit(t *testing.T) *kit.Result {
+	t.Helper()
+	testenv.Kit(t)
+	variantOnce.Do(func() {
+		dir := testenv.KitDir()
+		variant, variantErr = kit.Make(context.Background(), kit.Options{
+			Dir: filepath.Join(dir, "variants", "yaml"), Cache: filepath.Join(dir, "cache"),
+			With: []string{"python3-yaml"},
+			Log:  func(f string, a ...any) { t.Logf(f, a...) },
+		})
+	})
+	if variantErr != nil {
+		t.Fatalf("making the kit with --with python3-yaml: %v", variantErr)
+	}
+	return variant
+}
+
+// wheelFiles reads every file of a wheel.
+func wheelFiles(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f.Name], err = io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return files
+}
+
+// TestKitWheelsCarryTheirLibraries: Debian's PyYAML links libyaml, which the slim base
+// lacks; the kit's wheel carries it as PyPI's manylinux wheel would, and its C
+// extension loads in the runtime base. The same wheel made --system-linked does not
+// load there; wheels whose extensions need only the system's libraries (MarkupSafe,
+// pydantic-core) are the same either way.
+func TestKitWheelsCarryTheirLibraries(t *testing.T) {
+	podman := testenv.Podman(t)
+	k := variantKit(t)
+	runtime := load(t, podman, testenv.Kit(t).Runtime)
+
+	wheel, _ := filepath.Glob(filepath.Join(k.Wheels, "pyyaml-6.0.2-cp313-cp313-linux_x86_64.whl"))
+	if len(wheel) != 1 {
+		t.Fatalf("no PyYAML wheel in %s", k.Wheels)
+	}
+	files := wheelFiles(t, wheel[0])
+	var ext, lib string
+	for name := range files {
+		if regexp.MustCompile(`^yaml/_yaml\.cpython-313-x86_64-linux-gnu\.so$`).MatchString(name) {
+			ext = name
+		}
+		if regexp.MustCompile(`^pyyaml\.libs/libyaml-0-[0-9a-f]{8}\.so\.2\.[0-9.]+$`).MatchString(name) {
+			lib = name
+		}
+	}
+	if ext == "" || lib == "" {
+		t.Fatalf("extension %q, carried libyaml %q; the wheel holds:\n%v", ext, lib, strings.Join(sortedNames(files), "\n"))
+	}
+	f, err := elf.NewFile(bytes.NewReader(files[ext]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	needed, _ := f.DynString(elf.DT_NEEDED)
+	rpath, _ := f.DynString(elf.DT_RPATH)
+	if !strings.Contains(" "+strings.Join(needed, " ")+" ", " "+filepath.Base(lib)+" ") || strings.Contains(strings.Join(needed, " "), "libyaml-0.so.2") {
+		t.Errorf("%s needs %v", ext, needed)
+	}
+	if strings.Join(rpath, ":") != "$ORIGIN/../pyyaml.libs" {
+		t.Errorf("%s: RPATH %v", ext, rpath)
+	}
+
+	systemLinked := t.TempDir()
+	if _, err := kit.WriteWheels(k.Harvest, systemLinked, kit.WheelOptions{SystemLinked: true}); err != nil {
+		t.Fatal(err)
+	}
+	for _, pattern := range []string{"markupsafe-*.whl", "pydantic_core-*.whl"} {
+		a, _ := filepath.Glob(filepath.Join(k.Wheels, pattern))
+		b, _ := filepath.Glob(filepath.Join(systemLinked, pattern))
+		if len(a) != 1 || len(b) != 1 {
+			t.Fatalf("%s: %v %v", pattern, a, b)
+		}
+		x, _ := os.ReadFile(a[0])
+		y, _ := os.ReadFile(b[0])
+		if !bytes.Equal(x, y) {
+			t.Errorf("%s changed, though its extension needs only the system's libraries", filepath.Base(a[0]))
+		}
+	}
+
+	probe := `ls /usr/lib/x86_64-linux-gnu/libyaml* 2>/dev/null || echo no-libyaml; ` +
+		`pip install -q --no-index --no-deps --target /t /wheels/pyyaml-6.0.2-cp313-cp313-linux_x86_64.whl && ` +
+		`PYTHONPATH=/t python -c 'import yaml; print("with_libyaml", yaml.__with_libyaml__)'`
+	for _, tc := range []struct{ dir, want string }{{k.Wheels, "with_libyaml True"}, {systemLinked, "with_libyaml False"}} {
+		out := podmanRun(t, podman, runtime, probe, tc.dir+":/wheels:ro")
+		if !strings.Contains(out, "no-libyaml") || !strings.Contains(out, tc.want) {
+			t.Errorf("wheels of %s: %q not in\n%s", tc.dir, tc.want, out)
+		}
+	}
+}
+
+func sortedNames(m map[string][]byte) []string {
+	var names []string
+	for n := range m {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }

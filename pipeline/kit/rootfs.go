@@ -86,7 +86,9 @@ func BuilderRoot(suite string) RootFS {
 // dependencies, the kit repackages as wheels: the web frameworks and servers the
 // recipes meet (Flask, gunicorn, uvicorn, FastAPI with pydantic, Django) and
 // setuptools (with wheel) as the build backend of projects pip builds from source.
-// libjs-jquery fills the links Debian's Django has in place of its bundled jQuery.
+// libjs-jquery fills the links Debian's Django has in place of its bundled jQuery;
+// patchelf, run from the root, renames the libraries the wheels carry (the suite's
+// patchelf, not this machine's, so that the wheels are the same on every machine).
 var Harvested = []string{
 	"python3-flask",
 	"python3-gunicorn", "python3-packaging",
@@ -95,6 +97,7 @@ var Harvested = []string{
 	"python3-typing-extensions", "python3-annotated-types", "python3-anyio", "python3-sniffio", "python3-idna",
 	"python3-django", "python3-asgiref", "python3-sqlparse", "libjs-jquery",
 	"python3-setuptools", "python3-pkg-resources", "python3-wheel",
+	"patchelf",
 }
 
 // debianPackageName is what Debian allows in a package name (Debian Policy 5.6.1).
@@ -141,7 +144,7 @@ func (r RootFS) key(opts Options) string {
 
 // Make returns the root as a tarball, from cache when the same root was made before.
 func (r RootFS) Make(ctx context.Context, opts Options) (string, error) {
-	path := filepath.Join(opts.Dir, "cache", r.key(opts)+".tar")
+	path := filepath.Join(opts.cacheDir(), r.key(opts)+".tar")
 	if _, err := os.Stat(path); err == nil {
 		opts.Log("kit: %s root from cache", r.Name)
 		return path, nil
@@ -151,7 +154,7 @@ func (r RootFS) Make(ctx context.Context, opts Options) (string, error) {
 
 // MakeDir returns the root as a directory, from cache when made before.
 func (r RootFS) MakeDir(ctx context.Context, opts Options) (string, error) {
-	path := filepath.Join(opts.Dir, "cache", r.key(opts))
+	path := filepath.Join(opts.cacheDir(), r.key(opts))
 	if _, err := os.Stat(filepath.Join(path, "var/lib/dpkg/status")); err == nil {
 		opts.Log("kit: %s root from cache", r.Name)
 		return path, nil

@@ -29,8 +29,10 @@ var extensionTag = regexp.MustCompile(`\.cpython-(\d+)-x86_64-linux-gnu\.so$`)
 
 // WriteWheels turns every Python distribution installed in the harvest root into a
 // wheel in out. A distribution's files are those its Debian package installed below
-// dist-packages (from dpkg's file lists); its metadata is the package's own dist-info.
-func WriteWheels(harvest, out string) ([]string, error) {
+// dist-packages (from dpkg's file lists); its metadata is the package's own dist-info;
+// unless opts.SystemLinked, the libraries its compiled files link that the manylinux
+// policy does not count on come along in the wheel, as in PyPI's wheels.
+func WriteWheels(harvest, out string, opts WheelOptions) ([]string, error) {
 	owners, files, err := readDpkgLists(harvest)
 	if err != nil {
 		return nil, err
@@ -59,7 +61,7 @@ func WriteWheels(harvest, out string) ([]string, error) {
 		if !ok {
 			return nil, fmt.Errorf("no Debian package owns %s", rel)
 		}
-		wheel, err := writeWheel(harvest, info, files[pkg], tmp)
+		wheel, err := writeWheel(harvest, info, files[pkg], tmp, opts)
 		if err != nil {
 			os.RemoveAll(tmp)
 			return nil, fmt.Errorf("wheel from %s: %w", pkg, err)
@@ -166,28 +168,12 @@ func mergeSplitPackages(files map[string][]string, infoOwners map[string]bool, s
 // root (an absolute link target is taken from the root, not from this machine). A link
 // that leads nowhere in the root, or to something that is not a regular file, is not there.
 func readInRoot(root, path string) ([]byte, bool) {
-	for hops := 0; hops < 16; hops++ {
-		st, err := os.Lstat(filepath.Join(root, path))
-		if err != nil {
-			return nil, false
-		}
-		if st.Mode().IsRegular() {
-			data, err := os.ReadFile(filepath.Join(root, path))
-			return data, err == nil
-		}
-		if st.Mode()&os.ModeSymlink == 0 {
-			return nil, false
-		}
-		target, err := os.Readlink(filepath.Join(root, path))
-		if err != nil {
-			return nil, false
-		}
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(path), target)
-		}
-		path = filepath.Clean("/" + target)
+	real, ok := resolveInRoot(root, path)
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	data, err := os.ReadFile(filepath.Join(root, real))
+	return data, err == nil
 }
 
 // metadataFile is the core metadata of an installed distribution: METADATA in a
@@ -336,7 +322,7 @@ func isInfoDir(name string) bool {
 }
 
 // writeWheel writes one wheel (PEP 427) from a package's installed files.
-func writeWheel(root, info string, pkgFiles []string, out string) (string, error) {
+func writeWheel(root, info string, pkgFiles []string, out string, opts WheelOptions) (string, error) {
 	name, version, err := metadata(info)
 	if err != nil {
 		return "", err
@@ -363,6 +349,17 @@ func writeWheel(root, info string, pkgFiles []string, out string) (string, error
 		contents[rel] = data
 		members = append(members, rel)
 	}
+	normalized := strings.ToLower(regexp.MustCompile(`[-_.]+`).ReplaceAllString(name, "_"))
+	if !opts.SystemLinked {
+		libs, err := graftLibraries(root, normalized+".libs", contents)
+		if err != nil {
+			return "", err
+		}
+		for rel, data := range libs {
+			contents[rel] = data
+			members = append(members, rel)
+		}
+	}
 	egg := strings.HasSuffix(infoName, ".egg-info")
 	entries, err := os.ReadDir(info)
 	if err != nil {
@@ -376,7 +373,6 @@ func writeWheel(root, info string, pkgFiles []string, out string) (string, error
 	}
 	sort.Strings(members)
 
-	normalized := strings.ToLower(regexp.MustCompile(`[-_.]+`).ReplaceAllString(name, "_"))
 	wheelInfo := normalized + "-" + version + ".dist-info"
 	filename := fmt.Sprintf("%s-%s-%s.whl", normalized, version, tag)
 	f, err := os.Create(filepath.Join(out, filename))

@@ -75,7 +75,7 @@ func TestWheelsInstallWithPip(t *testing.T) {
 		t.Skip("no python3 on this machine")
 	}
 	out := filepath.Join(t.TempDir(), "wheels")
-	wheels, err := WriteWheels(fakeHarvest(t), out)
+	wheels, err := WriteWheels(fakeHarvest(t), out, WheelOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestWheelsAreTheSameEveryRun(t *testing.T) {
 	var runs [2]map[string][]byte
 	for i := range runs {
 		out := filepath.Join(t.TempDir(), "wheels")
-		wheels, err := WriteWheels(root, out)
+		wheels, err := WriteWheels(root, out, WheelOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +232,7 @@ func TestHarvestRootWith(t *testing.T) {
 func TestWheelsRefuseAnUnownedDistribution(t *testing.T) {
 	root := fakeHarvest(t)
 	os.Remove(filepath.Join(root, "var/lib/dpkg/info/python3-greet.list"))
-	_, err := WriteWheels(root, filepath.Join(t.TempDir(), "wheels"))
+	_, err := WriteWheels(root, filepath.Join(t.TempDir(), "wheels"), WheelOptions{})
 	if err == nil || !strings.Contains(err.Error(), "no Debian package owns") {
 		t.Fatalf("got %v", err)
 	}
