@@ -7,7 +7,8 @@
 // any packages Options.With adds, and all their dependencies, repackaged from Debian's
 // python3-* packages so that an unchanged `pip install -r requirements.txt --no-index
 // --find-links` works; their compiled extensions carry the libraries they link, as
-// PyPI's manylinux wheels do).
+// PyPI's manylinux wheels do; and, with Options.Sdists, upstream source distributions
+// from Debian's source archive).
 package kit
 
 import (
@@ -16,6 +17,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -27,15 +30,20 @@ type Options struct {
 	Suite string
 	// PythonVersion is the Python the suite carries; it names the pushed tags.
 	PythonVersion string
-	// Mirror is a Debian mirror URL; empty means mmdebstrap's default.
+	// Mirror is a Debian mirror URL; empty means mmdebstrap's default for the roots,
+	// and the first Debian archive of this machine's apt sources for the source index.
 	Mirror string
 	// With adds Debian packages (python3-NAME) to the harvest, so that their Python
 	// distributions, and their dependencies', come out as wheels too.
 	With []string
+	// Sdists are Debian source packages (psycopg2, pyyaml) whose upstream releases go
+	// into the wheels directory as source distributions, as PyPI has them; Cython joins
+	// the harvest, for the build requirements pip's build isolation installs.
+	Sdists []string
 	// SystemLinked keeps the compiled extensions of the wheels linked to the system's
 	// libraries, instead of carrying them inside the wheel as PyPI's manylinux wheels do.
 	SystemLinked bool
-	// Cache keeps the root filesystems; empty
+	// Cache keeps the root filesystems, the source index and upstream tarballs; empty
 	// means DIR/cache. Kits of several directories may share one.
 	Cache string
 	// Push, as HOST:PORT, also pushes the bases to that registry as
@@ -49,6 +57,8 @@ type Options struct {
 type Result struct {
 	Builder, Runtime, Wheels string
 	WheelFiles               []string
+	// SdistFiles are the source distributions written beside the wheels.
+	SdistFiles []string
 	// Harvest is the root filesystem the wheels were made from.
 	Harvest string
 	Pushed  []string
@@ -59,6 +69,16 @@ func (o Options) cacheDir() string {
 		return o.Cache
 	}
 	return filepath.Join(o.Dir, "cache")
+}
+
+// harvestWith are the packages added to the harvest: those asked for, and Cython when
+// source distributions are, since pip builds them with it (PyYAML needs Cython 3).
+func harvestWith(opts Options) []string {
+	with := append([]string{}, opts.With...)
+	if len(opts.Sdists) > 0 {
+		with = append(with, "cython3")
+	}
+	return with
 }
 
 // Defaults: the suite whose Python matches the pipeline's default.
@@ -81,9 +101,19 @@ func Make(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Log == nil {
 		opts.Log = func(string, ...any) {}
 	}
-	harvestRoot, err := HarvestRoot(opts.Suite, opts.With...)
+	harvestRoot, err := HarvestRoot(opts.Suite, harvestWith(opts)...)
 	if err != nil {
 		return nil, err // before anything is built
+	}
+	var sdistNames []string
+	for _, name := range opts.Sdists {
+		if name = strings.TrimSpace(name); name == "" || slices.Contains(sdistNames, name) {
+			continue
+		}
+		if !debianPackageName.MatchString(name) {
+			return nil, fmt.Errorf("--sdist %q is not a Debian source package name (pyyaml, psycopg2, say)", name)
+		}
+		sdistNames = append(sdistNames, name)
 	}
 	if _, err := exec.LookPath("mmdebstrap"); err != nil {
 		return nil, fmt.Errorf("mmdebstrap is not installed: apt-get install mmdebstrap (the kit builds its bases with it)")
@@ -98,6 +128,10 @@ func Make(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 		defer unlock()
+	}
+	sdists, err := fetchSdists(ctx, opts, sdistNames)
+	if err != nil {
+		return nil, err // before anything is built, too
 	}
 
 	result := &Result{
@@ -140,6 +174,16 @@ func Make(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	opts.Log("kit: %d wheels in %s", len(result.WheelFiles), result.Wheels)
+	for _, sd := range sdists {
+		if err := writeSdist(sd, result.Wheels); err != nil {
+			return nil, err
+		}
+		result.SdistFiles = append(result.SdistFiles, filepath.Join(result.Wheels, sd.File))
+		opts.Log("kit: %s from Debian's %s %s", sd.File, sd.Source, sd.DebianVersion)
+	}
+	if err := checkBuildRequires(sdists, result.Wheels); err != nil {
+		return nil, err
+	}
 	return result, nil
 }
 

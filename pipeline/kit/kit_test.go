@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -168,24 +169,74 @@ var (
 	variantErr  error
 )
 
-// variantKit is the tests' kit with Debian's PyYAML among the wheels, made once per test
-// binary in a directory of its own beside the tests' kit, sharing its cache (the bases
-// come from it as they are).
+// variantKit is the tests' kit with Debian's PyYAML among the wheels and two upstream
+// sdists beside them (psycopg2, pyyaml), made once per test binary in a directory of its
+// own beside the tests' kit, sharing its cache (the bases come from it as they are).
 func variantKit(t *testing.T) *kit.Result {
 	t.Helper()
 	testenv.Kit(t)
 	variantOnce.Do(func() {
 		dir := testenv.KitDir()
 		variant, variantErr = kit.Make(context.Background(), kit.Options{
-			Dir: filepath.Join(dir, "variants", "yaml"), Cache: filepath.Join(dir, "cache"),
-			With: []string{"python3-yaml"},
-			Log:  func(f string, a ...any) { t.Logf(f, a...) },
+			Dir: filepath.Join(dir, "variants", "yaml-sdists"), Cache: filepath.Join(dir, "cache"),
+			With: []string{"python3-yaml"}, Sdists: []string{"psycopg2", "pyyaml"},
+			Log: func(f string, a ...any) { t.Logf(f, a...) },
 		})
 	})
+	if errors.Is(variantErr, kit.ErrArchiveUnreachable) {
+		t.Skip("Debian's source archive is unreachable, and the kit's cache holds no copy of what --sdist reads")
+	}
 	if variantErr != nil {
-		t.Fatalf("making the kit with --with python3-yaml: %v", variantErr)
+		t.Fatalf("making the kit with --with python3-yaml --sdist psycopg2,pyyaml: %v", variantErr)
 	}
 	return variant
+}
+
+// TestKitSdistsBuildFromSourceOffline: pip builds the upstream releases of psycopg2 and
+// PyYAML from the kit's sdists, in the builder base with no network, against its libpq
+// and libyaml, with build requirements (setuptools, wheel, Cython) from the kit's wheels
+// in pip's isolated build environment, as it would from PyPI.
+func TestKitSdistsBuildFromSourceOffline(t *testing.T) {
+	podman := testenv.Podman(t)
+	k := variantKit(t)
+	builder := load(t, podman, testenv.Kit(t).Builder)
+	var names []string
+	for _, f := range k.SdistFiles {
+		names = append(names, filepath.Base(f))
+	}
+	if strings.Join(names, " ") != "psycopg2-2.9.10.tar.gz pyyaml-6.0.2.tar.gz" {
+		t.Fatalf("sdists: %v", names)
+	}
+	// The wheels, less Debian's PyYAML (pip would rather take a wheel than build).
+	wheels := t.TempDir()
+	entries, err := os.ReadDir(k.Wheels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), "pyyaml-6.0.2-") {
+			data, err := os.ReadFile(filepath.Join(k.Wheels, e.Name()))
+			if err == nil {
+				err = os.WriteFile(filepath.Join(wheels, e.Name()), data, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out := podmanRun(t, podman, builder,
+		`set -e; python -m venv /v && /v/bin/pip install --no-index --find-links /wheels psycopg2 PyYAML && `+
+			`/v/bin/python -c 'import psycopg2, yaml; print("versions", psycopg2.__libpq_version__, yaml.__with_libyaml__)' && `+
+			`(/v/bin/python -c 'import Cython' 2>/dev/null && echo cython-in-venv || echo isolated)`,
+		wheels+":/wheels:ro")
+	for _, want := range []string{"Building wheel for psycopg2", "Building wheel for PyYAML", "isolated"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%q not in\n%s", want, out)
+		}
+	}
+	if !regexp.MustCompile(`versions 1[0-9]{5} True`).MatchString(out) {
+		t.Errorf("psycopg2 without a libpq version, or PyYAML without libyaml:\n%s", out)
+	}
 }
 
 // wheelFiles reads every file of a wheel.
