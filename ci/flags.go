@@ -18,7 +18,7 @@ import (
 // AppFlags are the flags every build command shares; each falls back to an env var.
 type AppFlags struct {
 	App                string        `default:"sample-app" env:"MULTISTAGE_APP" type:"existingdir" help:"App directory: requirements.txt, pyproject.toml or a lock file (uv.lock, poetry.lock, Pipfile.lock) at its root; its .dockerignore is honoured."`
-	IncludeAll         bool          `env:"MULTISTAGE_INCLUDE_ALL" help:"Without a .dockerignore, send the whole app directory (no default exclusions of .git, .venv, caches)."`
+	IncludeAll         bool          `env:"MULTISTAGE_INCLUDE_ALL" help:"Without a .dockerignore, send the whole app directory (no default exclusions: .env, keys, .git, .venv, caches, ...)."`
 	PythonVersion      string        `env:"MULTISTAGE_PYTHON_VERSION" help:"Python version: bases python:<v> (builder) and python:<v>-slim (runtime). Default: the project's .python-version, else ${python}."`
 	BuilderBase        string        `env:"MULTISTAGE_BUILDER_BASE" help:"Builder base: an image reference, or a path to an OCI or docker image tarball."`
 	RuntimeBase        string        `env:"MULTISTAGE_RUNTIME_BASE" help:"Runtime base: an image reference, or a path to an OCI or docker image tarball."`
@@ -32,6 +32,7 @@ type AppFlags struct {
 	ExpectRegex        string        `env:"MULTISTAGE_EXPECT_REGEX" placeholder:"RE" help:"Regular expression (RE2) the body must match."`
 	Timeout            time.Duration `default:"${timeout}" env:"MULTISTAGE_TIMEOUT" help:"Give up a service check after this long."`
 	RuntimeLib         []string      `env:"MULTISTAGE_RUNTIME_LIBS" sep:"," placeholder:"SONAME" help:"A library the app loads by name at run time (ctypes), e.g. libpq.so.5: the production images carry it and what it links, from the builder."`
+	AllowSecret        []string      `env:"MULTISTAGE_ALLOW_SECRETS" sep:"," placeholder:"PATH" help:"Accept the secrets found in this file knowingly (as the report names it: settings.py, or /opt/venv/...): reported, not failing the verdict (repeatable)."`
 	Keep               []string      `env:"MULTISTAGE_KEEP" sep:"," help:"Standard-library modules the minimal image keeps although its pruning would drop them."`
 	Command            string        `env:"MULTISTAGE_COMMAND" help:"Start command of the app, run in its directory (default: a Procfile's web line, gunicorn or uvicorn when the dependencies include them, else python app.py)."`
 	PinBases           bool          `env:"MULTISTAGE_PIN_BASES" help:"Resolve the official bases to digests first, so every stage uses the same image."`
@@ -60,6 +61,7 @@ func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 		ExpectRegex:     f.ExpectRegex,
 		CheckTimeout:    f.Timeout,
 		KeepModules:     f.Keep,
+		AllowSecrets:    f.AllowSecret,
 		RuntimeLibs:     f.RuntimeLib,
 		Command:         strings.Fields(f.Command),
 	}

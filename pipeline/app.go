@@ -16,14 +16,6 @@ import (
 	"github.com/multistage/multistage/pipeline/project"
 )
 
-// DefaultExcludes are left out of an app directory that has no .dockerignore: things
-// that are never part of an app (a developer's virtualenv, git history, caches).
-// A directory holding pyvenv.cfg is a virtualenv whatever its name, and goes too.
-var DefaultExcludes = []string{
-	"**/.git", "**/.venv", "**/__pycache__", "**/*.pyc", "**/.pytest_cache",
-	"**/.mypy_cache", "**/.tox", "**/node_modules",
-}
-
 // AppSource says how the app directory was read: what was left out, and by which rule.
 type AppSource struct {
 	// Rule is ".dockerignore", "defaults" or "none".
@@ -32,6 +24,9 @@ type AppSource struct {
 	// LeftOutFiles and LeftOutBytes count what the rule left out (files, their bytes).
 	LeftOutFiles int   `json:"leftOutFiles"`
 	LeftOutBytes int64 `json:"leftOutBytes"`
+	// Withheld are the files the default exclusions left out as possible secrets
+	// (environment files, private keys, secrets.*.yaml), by path in the app directory.
+	Withheld []string `json:"withheld,omitempty"`
 }
 
 // readApp filters the app directory as Docker would send it (its .dockerignore, else
@@ -83,13 +78,19 @@ func (p *Pipeline) excludes(ctx context.Context, entries []string) (*AppSource, 
 		return &AppSource{Rule: "none", Patterns: []string{}}, nil
 	}
 	patterns := slices.Clone(DefaultExcludes)
-	venvs, err := p.opts.App.Glob(ctx, "**/pyvenv.cfg")
+	cfgs, err := p.opts.App.Glob(ctx, "**/pyvenv.cfg")
 	if err != nil {
 		return nil, fmt.Errorf("app directory cannot be read (%s)", cleanEngineError(err))
 	}
-	for _, cfg := range venvs {
-		patterns = append(patterns, path.Dir(cfg))
+	var venvs []string
+	for _, cfg := range cfgs {
+		venvs = append(venvs, path.Dir(cfg))
 	}
+	byContent, err := p.contentExcludes(ctx, venvs)
+	if err != nil {
+		return nil, err
+	}
+	patterns = append(append(patterns, venvs...), byContent...)
 	return &AppSource{Rule: "defaults", Patterns: patterns}, nil
 }
 
@@ -163,6 +164,9 @@ func (p *Pipeline) countLeftOut(ctx context.Context) error {
 	}
 	if len(given) == len(sent) {
 		return nil
+	}
+	if p.source.Rule == "defaults" {
+		p.source.Withheld = withheldSecrets(given, sent)
 	}
 	out, err := p.runtimeBase().
 		WithMountedDirectory("/tmp/given", p.opts.App).

@@ -12,6 +12,8 @@ import (
 type Built struct {
 	Variant Variant
 	Image   *dagger.Container
+	// SBOM is the image's CycloneDX document (nil when it could not be read).
+	SBOM []byte
 }
 
 // Compare builds every variant, checks and measures each, and reports them side by
@@ -58,8 +60,19 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 			defer wg.Done()
 			report.Images[i].Check = p.checkVariant(ctx, variants[i], image)
 		}()
+		// What the image holds (its SBOM, and the files the secret scan reads) is read
+		// in the image itself, beside the check and the measure.
+		var inventoryErr error
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			report.Images[i].Secrets, report.Images[i].SBOM, built[i].SBOM, inventoryErr = p.readInventory(ctx, variants[i], image)
+		}()
 		m, err := p.Measure(ctx, image)
 		wg.Wait()
+		if err == nil && inventoryErr != nil {
+			err = inventoryErr
+		}
 		if err != nil {
 			report.Images[i].Error = cleanEngineError(err)
 			return

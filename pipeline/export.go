@@ -28,6 +28,9 @@ func ExportFiles(built []Built) []string {
 		if b.Image != nil {
 			names = append(names, b.Variant.Name+".tar")
 		}
+		if b.SBOM != nil {
+			names = append(names, SBOMFile(b.Variant.Name))
+		}
 	}
 	for _, format := range Formats {
 		names = append(names, ReportFiles[format])
@@ -62,6 +65,14 @@ func WriteExport(ctx context.Context, report *Report, built []Built, dir string,
 			return written, err
 		}
 		written = append(written, path)
+		if b.SBOM != nil {
+			// The image's SBOM, beside its tarball.
+			path := filepath.Join(dir, SBOMFile(b.Variant.Name))
+			if err := writeAtomically(path, func(tmp string) error { return os.WriteFile(tmp, b.SBOM, 0o644) }); err != nil {
+				return written, err
+			}
+			written = append(written, path)
+		}
 	}
 	for _, format := range Formats {
 		text, err := report.Render(format)

@@ -27,10 +27,7 @@ const minimalRoot = "/tmp/multistage-minimal-root"
 // The builder assembles the two trees (pipeline/assemble.py says what goes in and
 // why); keep names standard-library modules that the pruning rule would drop.
 func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
-	uid := strconv.Itoa(AppUID)
-	assembled := p.Builder().
-		WithExec(append(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)).
-		WithExec([]string{"python", "-c", stampScript, minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch)})
+	assembled := p.minimalAssembly(keep...)
 
 	// The handoff: the trees assembled in the builder become the image's layers.
 	// The base is copied into an empty directory first, so the image carries none of
@@ -44,6 +41,15 @@ func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 		With(p.runsAsProduction("/usr/local/bin:/usr/bin:/bin")).
 		WithEnvVariable("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt").
 		WithLabel("org.opencontainers.image.title", "multistage minimal")
+}
+
+// minimalAssembly is the builder once assemble.py has laid out the minimal image's
+// trees under minimalRoot (base/ and venv/), dated.
+func (p *Pipeline) minimalAssembly(keep ...string) *dagger.Container {
+	uid := strconv.Itoa(AppUID)
+	return p.Builder().
+		WithExec(append(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)).
+		WithExec([]string{"python", "-c", stampScript, minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch)})
 }
 
 // libArgs passes the libraries the user named to assemble.py.

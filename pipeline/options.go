@@ -87,6 +87,9 @@ type Options struct {
 	// name at run time (ctypes), out of the loader's sight: the production images
 	// carry each, and what it links, from the builder, as they do what the venv links.
 	RuntimeLibs []string
+	// AllowSecrets are files (as the report names them: settings.py, or a path in the
+	// image) whose secrets the user accepts knowingly: found, reported, not failing.
+	AllowSecrets []string
 	// KeepModules are standard-library modules the minimal image keeps although its
 	// pruning rule would drop them (for example "unittest", "tkinter").
 	KeepModules []string

@@ -48,11 +48,11 @@ func (r *Report) Table() string {
 		fmt.Fprintf(&buf, "%s\n\n", strings.Join(lines, "\n"))
 	}
 	w := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "VARIANT\tCHECK\tREADY\tSIZE\tDOCKER SHOWS\tCOMPRESSED\tLAYERS\tVS SINGLE-STAGE")
+	fmt.Fprintln(w, "VARIANT\tCHECK\tREADY\tSIZE\tDOCKER SHOWS\tCOMPRESSED\tLAYERS\tVS SINGLE-STAGE\tSECRETS")
 	for _, image := range r.Images {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", image.Variant, checkWord(image), readyText(image.Check),
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", image.Variant, checkWord(image), readyText(image.Check),
 			sizeText(image.Sizes.UncompressedBytes, image), sizeText(image.Sizes.DockerBytes, image), sizeText(image.Sizes.CompressedBytes, image),
-			len(image.Layers), versusText(image.VersusSingleStage))
+			len(image.Layers), versusText(image.VersusSingleStage), secretsWord(image.Secrets))
 	}
 	w.Flush()
 	buf.WriteString("\n")
@@ -98,12 +98,12 @@ func (r *Report) Markdown() string {
 		}
 		buf.WriteString("\n")
 	}
-	buf.WriteString("| Variant | Check | Ready | Size | Docker shows | Compressed | Layers | vs single-stage |\n")
-	buf.WriteString("|---|---|---:|---:|---:|---:|---:|---:|\n")
+	buf.WriteString("| Variant | Check | Ready | Size | Docker shows | Compressed | Layers | vs single-stage | Secrets |\n")
+	buf.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, image := range r.Images {
-		fmt.Fprintf(&buf, "| %s | %s | %s | %s | %s | %s | %d | %s |\n", image.Variant, checkWord(image), readyText(image.Check),
+		fmt.Fprintf(&buf, "| %s | %s | %s | %s | %s | %s | %d | %s | %s |\n", image.Variant, checkWord(image), readyText(image.Check),
 			sizeText(image.Sizes.UncompressedBytes, image), sizeText(image.Sizes.DockerBytes, image), sizeText(image.Sizes.CompressedBytes, image),
-			len(image.Layers), versusText(image.VersusSingleStage))
+			len(image.Layers), versusText(image.VersusSingleStage), secretsWord(image.Secrets))
 	}
 	buf.WriteString("\n| Contents | User | Shell | pip | Compiler | Package manager | Setuid files | Files | Waste |\n")
 	buf.WriteString("|---|---|---|---|---|---|---:|---:|---:|\n")
@@ -205,6 +205,7 @@ func detailLines(image ImageReport) []string {
 		}
 		lines = append(lines, "native libraries carried: "+strings.Join(parts, ", "))
 	}
+	lines = append(lines, secretLines(image.Secrets)...)
 	if r := image.Reproducible; r != nil {
 		lines = append(lines, "reproducible: "+reproducibleText(*r))
 	}
@@ -250,14 +251,15 @@ func (r *Report) Verdict() string { return verdictText(r) }
 func verdictText(r *Report) string {
 	if r.OK {
 		if len(r.Budgets) > 0 {
-			return "OK: every check expected to pass passed, and every budget held."
+			return "OK: every check expected to pass passed, and every budget held" + secretsClause(r) + "."
 		}
-		return "OK: every check expected to pass passed."
+		return "OK: every check expected to pass passed" + secretsClause(r) + "."
 	}
 	var problems []string
 	if failed := r.Failures(); len(failed) > 0 {
 		problems = append(problems, strings.Join(failed, ", ")+" did not pass its check")
 	}
+	problems = append(problems, r.SecretProblems()...)
 	problems = append(problems, r.BrokenBudgets()...)
 	return "FAILED: " + strings.Join(problems, "; ") + "."
 }

@@ -34,13 +34,16 @@ func (r *Report) projectLines() []string {
 		default:
 			lines = append(lines, fmt.Sprintf("sent:    the app directory less %d files (%s) left out by %s", s.LeftOutFiles, FormatBytes(s.LeftOutBytes), ruleText(s.Rule)))
 		}
+		if len(s.Withheld) > 0 {
+			lines = append(lines, "         left out as possible secrets: "+strings.Join(s.Withheld, ", ")+" (a .dockerignore replaces the defaults; --include-all turns them off)")
+		}
 	}
 	return lines
 }
 
 func ruleText(rule string) string {
 	if rule == "defaults" {
-		return "the default exclusions (.git, .venv, caches; no .dockerignore)"
+		return "the default exclusions (docker init's and more: .env, keys, .git, .venv, caches; no .dockerignore)"
 	}
 	return rule
 }

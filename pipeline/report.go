@@ -28,7 +28,8 @@ type Report struct {
 	Images []ImageReport `json:"images"`
 	// Budgets are the size budgets checked, if any were given.
 	Budgets []BudgetResult `json:"budgets"`
-	// OK is true when every check expected to pass passed and every budget held.
+	// OK is true when every check expected to pass passed, every budget held, and no
+	// image carries a secret that --allow-secret does not accept.
 	OK bool `json:"ok"`
 }
 
@@ -45,6 +46,11 @@ type ImageReport struct {
 	NativeLibraries []NativeLibrary `json:"nativeLibraries,omitempty"`
 	// Contents is what the image carries (absent when it could not be measured).
 	Contents *Contents `json:"contents,omitempty"`
+	// Secrets is what the secret scan found in the app and in what the build made
+	// (absent when the image could not be read).
+	Secrets *SecretScan `json:"secrets,omitempty"`
+	// SBOM says where the image's software bill of materials is and what it lists.
+	SBOM *SBOMSummary `json:"sbom,omitempty"`
 	// Reproducible says whether a second build gave the same layers (--verify-reproducible).
 	Reproducible *Reproducibility `json:"reproducible,omitempty"`
 	// VersusSingleStage compares with the single-stage image; absent for single-stage itself.
@@ -92,6 +98,9 @@ func (r *Report) finish() {
 			image.VersusSingleStage = Compare(image.Sizes, base.Sizes)
 		}
 		if image.ExpectedToPass && !image.Check.Passed {
+			r.OK = false
+		}
+		if image.Secrets.unaccepted() > 0 {
 			r.OK = false
 		}
 	}

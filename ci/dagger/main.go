@@ -61,6 +61,8 @@ type Multistage struct {
 	SourceDateEpoch int
 	// +private
 	RuntimeLibs []string
+	// +private
+	AllowSecrets []string
 }
 
 func New(
@@ -112,8 +114,8 @@ func New(
 	// python app.py.
 	// +optional
 	command string,
-	// Send the whole app directory: no default exclusions (.git, .venv, caches) when
-	// it has no .dockerignore.
+	// Send the whole app directory: no default exclusions (.env, private keys, .git,
+	// .venv, caches, ...) when it has no .dockerignore.
 	// +optional
 	includeAll bool,
 	// Time (seconds since 1970) every file the pipeline writes carries, and the
@@ -126,11 +128,15 @@ func New(
 	// carry what the venv's compiled code links.
 	// +optional
 	runtimeLibs []string,
+	// Files whose secrets are accepted knowingly, as the report names them (e.g.
+	// "settings.py", or "/opt/venv/..."): still reported, no longer failing the verdict.
+	// +optional
+	allowSecrets []string,
 ) *Multistage {
 	return &Multistage{App: app, PythonVersion: pythonVersion, BuilderBase: builderBase, RuntimeBase: runtimeBase,
 		Wheels: wheels, PipIndexURL: pipIndexURL, PipIndexCredential: pipIndexCredential, Port: port,
 		CheckPath: checkPath, ExpectStatus: expectStatus, Expect: expect, ExpectRegex: expectRegex, Timeout: timeout, Command: command, IncludeAll: includeAll, SourceDateEpoch: sourceDateEpoch,
-		RuntimeLibs: runtimeLibs}
+		RuntimeLibs: runtimeLibs, AllowSecrets: allowSecrets}
 }
 
 // Build every variant (single-stage, multi-stage, minimal, and the tutorial's broken
@@ -223,6 +229,33 @@ func (m *Multistage) Minimal(
 	keep []string,
 ) (*dagger.Container, error) {
 	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Minimal(keep...), nil })
+}
+
+// The software bill of materials of one variant's image, as CycloneDX 1.6 JSON: every
+// Python distribution in it (pkg:pypi, with the lock's hashes) and every Debian package
+// whose files it holds (for minimal, those whose files were carried, with their bytes).
+// `export` writes the same beside each tarball as <variant>.cdx.json.
+// +cache="session"
+func (m *Multistage) Sbom(
+	ctx context.Context,
+	// Variant: single-stage, multi-stage, minimal or tutorial.
+	// +default="multi-stage"
+	variant string,
+) (*dagger.File, error) {
+	var out *dagger.File
+	err := m.run(ctx, nil, func(client *lib.Client, p *pipeline.Pipeline) error {
+		doc, err := p.SBOMOf(ctx, variant)
+		if err != nil {
+			return err
+		}
+		id, err := client.Directory().WithNewFile(pipeline.SBOMFile(variant), string(doc)).File(pipeline.SBOMFile(variant)).ID(ctx)
+		if err != nil {
+			return err
+		}
+		out = dag.LoadFileFromID(dagger.FileID(id))
+		return nil
+	})
+	return out, err
 }
 
 // Build one variant (single-stage, multi-stage, minimal or tutorial), start it as a service
@@ -369,7 +402,7 @@ func (m *Multistage) container(ctx context.Context, build func(*pipeline.Pipelin
 func (m *Multistage) options(ctx context.Context, client *lib.Client) (pipeline.Options, error) {
 	opts := pipeline.Options{PythonVersion: m.PythonVersion, PipIndexURL: m.PipIndexURL, Port: m.Port,
 		CheckPath: m.CheckPath, ExpectStatus: m.ExpectStatus, Expect: m.Expect, ExpectRegex: m.ExpectRegex, Command: strings.Fields(m.Command), IncludeAll: m.IncludeAll,
-		SourceDateEpoch: m.SourceDateEpoch, RuntimeLibs: m.RuntimeLibs}
+		SourceDateEpoch: m.SourceDateEpoch, RuntimeLibs: m.RuntimeLibs, AllowSecrets: m.AllowSecrets}
 	if m.Timeout != "" {
 		d, err := time.ParseDuration(m.Timeout)
 		if err != nil {

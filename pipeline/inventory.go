@@ -1,0 +1,153 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"dagger.io/dagger"
+)
+
+// inventoryScript reads, inside an image, its Python distributions, its Debian
+// packages and the files the secret scan reads (inventory.py says which).
+//
+//go:embed inventory.py
+var inventoryScript string
+
+// carriedScript names, in the builder, the Debian packages of the files the minimal
+// image carries (carried.py says how).
+//
+//go:embed carried.py
+var carriedScript string
+
+// PythonDist is a Python distribution in an image.
+type PythonDist struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Path is its *.dist-info directory in the image.
+	Path string `json:"path"`
+}
+
+// DebianPackage is a Debian package whose files are in an image.
+type DebianPackage struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	Arch    string `json:"arch"`
+	// Files and Bytes count what the image carries of it, when it carries only some of
+	// its files (minimal, the native libraries multi-stage carries); 0 for a package
+	// installed in the image's base.
+	Files int   `json:"files,omitempty"`
+	Bytes int64 `json:"bytes,omitempty"`
+}
+
+// Inventory is what inventory.py read in one image.
+type Inventory struct {
+	Python []PythonDist    `json:"python"`
+	Debian []DebianPackage `json:"debian"`
+	// Scan are the files the secret scan reads: the app and what the build made.
+	Scan []struct {
+		Path string `json:"path"`
+		As   string `json:"as"`
+		Text string `json:"text"`
+	} `json:"scan"`
+	OS struct {
+		ID        string `json:"id"`
+		VersionID string `json:"versionId"`
+	} `json:"os"`
+	Interpreter string `json:"interpreter"`
+}
+
+const (
+	inventoryScriptPath = "/tmp/multistage-inventory.py"
+	inventoryOut        = "/tmp/multistage-inventory.json"
+)
+
+// helperFile is a helper script as a file, to mount and run by path.
+func (p *Pipeline) helperFile(name, text string) *dagger.File {
+	return p.client.Directory().WithNewFile(name, text).File(name)
+}
+
+// Inventory runs inventory.py in image, as the image's own user with its own Python:
+// the engine caches the answer with the image, so a warm run reads it again for free.
+func (p *Pipeline) Inventory(ctx context.Context, image *dagger.Container) (*Inventory, error) {
+	out, err := image.
+		WithMountedFile(inventoryScriptPath, p.helperFile("inventory.py", inventoryScript)).
+		WithExec([]string{"python", "-I", inventoryScriptPath, inventoryOut, appPath}).
+		File(inventoryOut).
+		Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading what the image holds: %s", cleanEngineError(err))
+	}
+	var inv Inventory
+	if err := json.Unmarshal([]byte(out), &inv); err != nil {
+		return nil, fmt.Errorf("unreadable inventory: %w", err)
+	}
+	return &inv, nil
+}
+
+// carriedPackages names, by dpkg -S in the builder, the Debian packages of every file
+// the minimal image's assembled trees hold, with the files' bytes.
+func (p *Pipeline) carriedPackages(ctx context.Context, assembled *dagger.Container) ([]DebianPackage, error) {
+	const script, out = "/tmp/multistage-carried.py", "/tmp/multistage-carried.json"
+	data, err := assembled.
+		WithMountedFile(script, p.helperFile("carried.py", carriedScript)).
+		WithExec([]string{"python", script, out, minimalRoot + "/base", minimalRoot + "/venv"}).
+		File(out).
+		Contents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("naming the packages minimal carries: %s", cleanEngineError(err))
+	}
+	var answer struct {
+		Packages []DebianPackage `json:"packages"`
+	}
+	if err := json.Unmarshal([]byte(data), &answer); err != nil {
+		return nil, fmt.Errorf("unreadable answer of carried.py: %w", err)
+	}
+	return answer.Packages, nil
+}
+
+// readInventory reads what image holds and returns its secret scan, its SBOM and
+// what the report says of the SBOM.
+func (p *Pipeline) readInventory(ctx context.Context, variant Variant, image *dagger.Container) (*SecretScan, *SBOMSummary, []byte, error) {
+	inv, err := p.Inventory(ctx, image)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	scan, err := scanSecrets(inv, p.opts.AllowSecrets)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var carried []DebianPackage
+	switch {
+	case variant.Name == VariantMinimal:
+		if carried, err = p.carriedPackages(ctx, p.minimalAssembly(p.opts.KeepModules...)); err != nil {
+			return scan, nil, nil, err
+		}
+	case variant.CarriesNative:
+		carried = nativePackages(p.carriedLibraries(ctx))
+	}
+	identity := sha256.Sum256([]byte(fmt.Sprintf("%v %v %v", inv.Python, inv.Debian, carried)))
+	doc, err := SBOM(variant.Name, hex.EncodeToString(identity[:]), p.opts.SourceDateEpoch, p.plan, inv, carried)
+	if err != nil {
+		return scan, nil, nil, err
+	}
+	summary := &SBOMSummary{CycloneDX: SBOMFile(variant.Name), PythonPackages: len(inv.Python), DebianPackages: len(inv.Debian) + len(carried)}
+	return scan, summary, doc, nil
+}
+
+// SBOMOf makes the CycloneDX SBOM of the named variant's image.
+func (p *Pipeline) SBOMOf(ctx context.Context, name string) ([]byte, error) {
+	variant, err := VariantNamed(name)
+	if err != nil {
+		return nil, err
+	}
+	image, err := variant.Build(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	_, _, doc, err := p.readInventory(ctx, variant, image)
+	return doc, err
+}
