@@ -25,6 +25,11 @@ type BudgetResult struct {
 	Passed bool   `json:"passed"`
 	// Excess says by how much a broken budget is broken ("" when kept).
 	Excess string `json:"excess,omitempty"`
+	// Variant and SizeLimitBytes are the SIZE the budget allows one variant at most
+	// (max-size; min-reduction, from single-stage's SIZE), for the charts' budget
+	// lines; absent for waste budgets and for a reduction that could not be measured.
+	Variant        string `json:"variant,omitempty"`
+	SizeLimitBytes int64  `json:"sizeLimitBytes,omitempty"`
 }
 
 var sizePattern = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*(B|kB|KB|MB|GB|KiB|MiB|GiB)?$`)
@@ -86,6 +91,7 @@ func (r *Report) ApplyBudgets(b Budgets) {
 		}
 		size := r.sizeOf(variant)
 		r.addLimit(fmt.Sprintf("max-size %s=%s", variant, FormatBytes(limit)), size, limit, size > 0)
+		r.Budgets[len(r.Budgets)-1].Variant, r.Budgets[len(r.Budgets)-1].SizeLimitBytes = variant, limit
 	}
 	if b.MinReduction > 0 {
 		r.addReductionBudget(b.MinReduction)
@@ -134,7 +140,8 @@ func (r *Report) addReductionBudget(minimum float64) {
 		return
 	}
 	reduction := 100 * float64(single-multi) / float64(single)
-	result := BudgetResult{Budget: name, Actual: fmt.Sprintf("%.1f%%", reduction), Passed: reduction >= minimum}
+	result := BudgetResult{Budget: name, Actual: fmt.Sprintf("%.1f%%", reduction), Passed: reduction >= minimum,
+		Variant: VariantMultiStage, SizeLimitBytes: int64(float64(single) * (1 - minimum/100))}
 	if !result.Passed {
 		result.Excess = fmt.Sprintf("short by %.1f points", minimum-reduction)
 	}

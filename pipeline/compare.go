@@ -81,6 +81,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		if variants[i].CarriesNative {
 			report.Images[i].NativeLibraries = p.carriedLibraries(ctx)
 		}
+		report.Images[i].Sizes.Parts = m.Parts(report.Images[i].NativeLibraries)
 		if p.opts.VerifyReproducible && variants[i].ExpectedToPass {
 			verdict := p.verifyReproducible(ctx, variants[i], image, m)
 			report.Images[i].Reproducible = &verdict

@@ -16,6 +16,26 @@ type layerFile struct {
 	Mode int64  `json:"m,omitempty"`
 	// Link is a symbolic link's target length: its size on disk.
 	Link int64 `json:"l,omitempty"`
+	// Target is a symbolic link's target, followed to find a carried library's file.
+	Target string `json:"k,omitempty"`
+	// Stream is the entry's bytes in the layer's tar stream (its headers, data and
+	// padding), kept only when they are not one header block and the data's blocks
+	// (a PAX or GNU long-name header before it); see tarBytes.
+	Stream int64 `json:"b,omitempty"`
+}
+
+// tarBlock is the tar format's block: headers take one each, data is padded to one.
+const tarBlock = 512
+
+// blocks is n bytes of data padded to whole tar blocks.
+func blocks(n int64) int64 { return (n + tarBlock - 1) / tarBlock * tarBlock }
+
+// tarBytes is what the entry takes in its layer's tar stream: what it adds to SIZE.
+func (f layerFile) tarBytes() int64 {
+	if f.Stream > 0 {
+		return f.Stream
+	}
+	return tarBlock + blocks(f.Size)
 }
 
 // layerListing is what one layer holds, read once per diff ID and then kept.
@@ -50,15 +70,33 @@ func readLayer(layer v1.Layer) (layerListing, error) {
 	defer content.Close()
 	counted := &countingReader{r: content}
 	listing := layerListing{Files: []layerFile{}}
+	// Where each entry starts in the stream: where the one before it ends, its data
+	// padded to whole blocks (the reader has read up to the current entry's data).
+	var starts []int64
+	var end int64
 	err = eachTarEntry(counted, func(h *tar.Header, name string) {
 		file := layerFile{Name: name, Type: h.Typeflag, Size: h.Size, Mode: h.Mode}
 		if h.Typeflag == tar.TypeSymlink {
-			file.Link = int64(len(h.Linkname))
+			file.Link, file.Target = int64(len(h.Linkname)), h.Linkname
+		}
+		starts = append(starts, end)
+		end = counted.n
+		if h.Typeflag == tar.TypeReg {
+			end += blocks(h.Size)
 		}
 		listing.Files = append(listing.Files, file)
 	})
 	if err != nil {
 		return layerListing{}, fmt.Errorf("reading a layer: %w", err)
+	}
+	for i := range listing.Files {
+		next := end
+		if i+1 < len(starts) {
+			next = starts[i+1]
+		}
+		if span := next - starts[i]; span != tarBlock+blocks(listing.Files[i].Size) {
+			listing.Files[i].Stream = span
+		}
 	}
 	// The tar reader stops at the end-of-archive marker; the padding after it counts too.
 	if _, err := io.Copy(io.Discard, counted); err != nil {

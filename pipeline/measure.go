@@ -22,6 +22,8 @@ type Sizes struct {
 	// hard-linked file once; directories and tar headers not at all), as Docker's
 	// overlay2 driver counts them.
 	DockerBytes int64 `json:"dockerBytes"`
+	// Parts split UncompressedBytes by what the bytes are for; they add up to it.
+	Parts Parts `json:"parts,omitzero"`
 }
 
 // Layer is one layer of an image, read from its tarball.
@@ -48,6 +50,16 @@ type Measurement struct {
 	// LayersRead counts the layers this measurement unpacked; the others' listings were
 	// kept from an earlier reading of the same content.
 	LayersRead int
+	// listings are what each layer holds; the first baseLayers layers are the runtime
+	// base's own. Parts reads them.
+	listings   []layerListing
+	baseLayers int
+}
+
+// Parts splits the image's SIZE by what the bytes are for (see Parts); native are
+// the libraries the image carries for the venv (its report's nativeLibraries).
+func (m Measurement) Parts(native []NativeLibrary) Parts {
+	return partsOf(m.listings, m.baseLayers, native)
 }
 
 // measureScript reads an image tarball inside the engine (measure.py says what it writes).
@@ -67,13 +79,16 @@ var measureVolume = "multistage-measure-" + measureVersion
 func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measurement, error) {
 	out, err := p.runtimeBase().
 		WithMountedFile("/measure/image.tar", ImageTarball(image)).
+		// The base's tarball says which of the image's layers are the base's own (the
+		// engine has its gzip layers already, from the images built on it).
+		WithMountedFile("/measure/base.tar", ImageTarball(p.runtimeBase())).
 		WithMountedCache("/measure/kept", p.client.CacheVolume(measureVolume)).
 		// The base ships no bytecode: keep what this reading compiles (~0.1 s of CPU) for the next.
 		WithMountedCache("/measure/pycache", p.client.CacheVolume("multistage-measure-pycache")).
 		// -I: nothing from the base's environment (PYTHON* variables) changes the reading.
 		// The reading goes to a file measure.py writes: an exec's stdout reaches the
 		// client's progress output even when redirected, and a reading is megabytes.
-		WithExec([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache", "-c", measureScript, "/measure/image.tar", "/measure/kept", "/tmp/reading.json"}).
+		WithExec([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache", "-c", measureScript, "/measure/image.tar", "/measure/kept", "/tmp/reading.json", "/measure/base.tar"}).
 		File("/tmp/reading.json").
 		Contents(ctx)
 	if err != nil {
@@ -95,7 +110,8 @@ type engineReading struct {
 		CompressedBytes int64        `json:"compressedBytes"`
 		Listing         layerListing `json:"listing"`
 	} `json:"layers"`
-	Listed int `json:"listed"`
+	Listed     int `json:"listed"`
+	BaseLayers int `json:"baseLayers"`
 }
 
 // measurement turns a reading into the figures the report shows.
@@ -109,6 +125,7 @@ func (r engineReading) measurement() Measurement {
 	m := measurementOf(r.User, layers, listings)
 	m.Sizes.CompressedBytes = r.TarballBytes
 	m.LayersRead = r.Listed
+	m.baseLayers = r.BaseLayers
 	return m
 }
 
@@ -123,6 +140,7 @@ func measurementOf(user string, layers []Layer, listings []layerListing) Measure
 		m.Sizes.DockerBytes += listings[i].fileBytes()
 	}
 	m.Contents = inspectListings(user, listings)
+	m.listings = listings
 	return m
 }
 

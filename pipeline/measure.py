@@ -1,13 +1,15 @@
 # Reads an image tarball (docker format) where the engine made it, so that its tens of
 # megabytes are not sent to the client to be measured: prints one JSON object with the
 # image's user and, per layer, its digest, diff ID, gzip size and what it holds (every
-# tar entry; the unpacked stream's length); the tarball's own size; and how many layers
-# this reading had to unpack ("listed").
+# tar entry; the unpacked stream's length); the tarball's own size; how many layers
+# this reading had to unpack ("listed"); and how many of the image's first layers are
+# the runtime base's own ("baseLayers", when the base's tarball is given).
 # A layer's listing is kept in KEPT under its diff ID (the digest of its unpacked
 # stream: the same diff ID holds the same files), so after an app edit only the new
 # layer's bytes are read: the base's blobs are skipped, not even decompressed.
-# argv: tarball, directory of kept listings (an engine cache volume), and the file to
-# write the reading to (else stdout). A file: the engine streams an exec's stdout to the
+# argv: tarball, directory of kept listings (an engine cache volume), the file to write
+# the reading to (else stdout), and the runtime base's tarball (optional: only its
+# manifest and config are read). A file: the engine streams an exec's stdout to the
 # client's progress output even when it is redirected, and a reading is megabytes.
 import gzip, hashlib, json, os, posixpath, sys, tarfile
 
@@ -29,9 +31,13 @@ def entry_name(name):
     return posixpath.normpath("/" + name.lstrip("/"))[1:]
 
 
+def blocks(size):
+    return (size + tarfile.BLOCKSIZE - 1) // tarfile.BLOCKSIZE * tarfile.BLOCKSIZE
+
+
 def list_layer(blob):
     unpacked = Counting(gzip.GzipFile(fileobj=blob))
-    files = []
+    files, starts = [], []
     with tarfile.open(fileobj=unpacked, mode="r|") as layer:
         for entry in layer:
             kind = entry.type
@@ -44,7 +50,19 @@ def list_layer(blob):
                 item["m"] = entry.mode
             if entry.issym():  # on disk a link's size is its target's length: Docker counts it
                 item["l"] = len(entry.linkname.encode())
+                item["k"] = entry.linkname  # followed to find a carried library's file
+            # The entry's bytes in the stream run from its first header (offset: a PAX or
+            # GNU long-name header comes first) to the next entry's; kept as "b" only when
+            # they are not one header block and the data's blocks.
+            starts.append(entry.offset)
+            end = entry.offset_data + (blocks(entry.size) if entry.isreg() else 0)
+            item["_end"] = end
             files.append(item)
+    for i, item in enumerate(files):
+        end = item.pop("_end")
+        span = (starts[i + 1] if i + 1 < len(files) else end) - starts[i]
+        if span != tarfile.BLOCKSIZE + blocks(item.get("s", 0)):
+            item["b"] = span
     while unpacked.read(1 << 20):  # the padding after the end-of-archive marker counts too
         pass
     return {"uncompressedBytes": unpacked.n, "files": files}
@@ -75,11 +93,27 @@ def kept_listing(kept, diff_id, blob):
     return listing, True
 
 
-def main(path, kept, out=None):
+def read_config(image):
+    manifest = json.load(image.extractfile("manifest.json"))[0]
+    return manifest, json.load(image.extractfile(manifest["Config"]))
+
+
+def base_layers(diff_ids, base_path):
+    """How many of the image's first layers are the base's own layers, in order."""
+    if not base_path:
+        return 0
+    with tarfile.open(base_path) as base:
+        base_ids = read_config(base)[1]["rootfs"]["diff_ids"]
+    n = 0
+    while n < min(len(diff_ids), len(base_ids)) and diff_ids[n] == base_ids[n]:
+        n += 1
+    return n
+
+
+def main(path, kept, out=None, base=None):
     listed = 0
     with tarfile.open(path) as image:
-        manifest = json.load(image.extractfile("manifest.json"))[0]
-        config = json.load(image.extractfile(manifest["Config"]))
+        manifest, config = read_config(image)
         diff_ids = config["rootfs"]["diff_ids"]
         if len(diff_ids) != len(manifest["Layers"]):
             sys.exit("the image has %d layers and %d diff IDs" % (len(manifest["Layers"]), len(diff_ids)))
@@ -91,7 +125,7 @@ def main(path, kept, out=None):
             listed += read
             layers.append(layer)
     reading = {"tarballBytes": os.stat(path).st_size, "user": (config.get("config") or {}).get("User", ""),
-               "layers": layers, "listed": listed}
+               "layers": layers, "listed": listed, "baseLayers": base_layers(diff_ids, base)}
     # dumps, not dump: json.dump encodes piece by piece in Python, json.dumps in C (~5x faster here).
     text = json.dumps(reading)
     if out is None:
@@ -101,4 +135,4 @@ def main(path, kept, out=None):
             f.write(text)
 
 
-main(*sys.argv[1:4])
+main(*sys.argv[1:5])

@@ -27,7 +27,7 @@ func measureCacheDir() string {
 
 // measureVersion changes whenever what Measure reads changes, so that measurements
 // kept by an older version are not taken for new ones.
-const measureVersion = "v3" // v3: symlink target lengths, for the size Docker shows
+const measureVersion = "v4" // v4: entries' stream bytes and link targets, for the parts of SIZE
 
 // keptLayers is the kind of kept measurement the Go reader of exported tarballs keeps.
 const keptLayers = "layers"
