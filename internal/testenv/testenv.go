@@ -82,6 +82,11 @@ func missingTool(t testing.TB, reason string) {
 	t.Skip(reason)
 }
 
+// KitSdists are the source distributions the test kit carries, so that tests build
+// native dependencies from source as pip does from PyPI (testdata/psycopg2-app,
+// testdata/pyyaml-app).
+var KitSdists = []string{"psycopg2", "pyyaml"}
+
 // Kit makes (or reuses) the offline kit, or skips when mmdebstrap is missing.
 func Kit(t testing.TB) *kit.Result {
 	t.Helper()
@@ -89,7 +94,7 @@ func Kit(t testing.TB) *kit.Result {
 		missingTool(t, "no mmdebstrap: apt-get install mmdebstrap to make the offline kit")
 	}
 	kitOnce.Do(func() {
-		kitResult, kitErr = kit.Make(context.Background(), kit.Options{Dir: KitDir(), Log: func(f string, a ...any) { t.Logf(f, a...) }})
+		kitResult, kitErr = kit.Make(context.Background(), kit.Options{Dir: KitDir(), Sdists: KitSdists, Log: func(f string, a ...any) { t.Logf(f, a...) }})
 	})
 	if kitErr != nil {
 		t.Fatalf("making the offline kit: %v", kitErr)
