@@ -12,7 +12,7 @@ import (
 // CompareCmd builds, checks and measures every variant.
 type CompareCmd struct {
 	AppFlags
-	Format string `default:"table" enum:"table,json,markdown" env:"MULTISTAGE_FORMAT" help:"Report format: table, json or markdown."`
+	Format string `default:"table" enum:"table,json,markdown,html" env:"MULTISTAGE_FORMAT" help:"Report format: table, json, markdown (a Mermaid chart of the sizes, then tables) or html (one self-contained page)."`
 	Export string `env:"MULTISTAGE_EXPORT" help:"Also write every image as a tarball and the report files into this directory."`
 	Force  bool   `help:"Let --export replace files of the same name."`
 	// VerifyReproducible is compare's own: the other commands build once.

@@ -56,7 +56,7 @@ func TestBadFlagsAreRefused(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"compare", "--format", "yaml"}, `--format must be one of "table","json","markdown" but got "yaml"`},
+		{[]string{"compare", "--format", "yaml"}, `--format must be one of "table","json","markdown","html" but got "yaml"`},
 		{[]string{"compare", "--timeout", "soon"}, "--timeout"},
 		{[]string{"compare", "--app", "no-such-dir"}, "no-such-dir"},
 		{[]string{"build", "fat"}, `<variant> must be one of "minimal","multi-stage","single-stage","tutorial" but got "fat"`},

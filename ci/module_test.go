@@ -134,7 +134,7 @@ func TestCIWritesTheReportWhateverTheVerdict(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("export exited %d:\n%s", code, lastLines(text, 20))
 			}
-			for _, file := range []string{"report.json", "report.md", "report.txt", "single-stage.tar", "multi-stage.tar", "minimal.tar", "tutorial.tar"} {
+			for _, file := range []string{"report.json", "report.md", "report.txt", "report.html", "single-stage.tar", "multi-stage.tar", "minimal.tar", "tutorial.tar"} {
 				if st, err := os.Stat(filepath.Join(out, file)); err != nil || st.Size() == 0 {
 					t.Errorf("out/ lacks %s: %v", file, err)
 				}

@@ -19,7 +19,7 @@ import (
 func ImageTag(variant string) string { return "multistage/" + variant + ":latest" }
 
 // ReportFiles names the report files of an export, by format.
-var ReportFiles = map[string]string{FormatJSON: "report.json", FormatMarkdown: "report.md", FormatTable: "report.txt"}
+var ReportFiles = map[string]string{FormatJSON: "report.json", FormatMarkdown: "report.md", FormatTable: "report.txt", FormatHTML: "report.html"}
 
 // ExportFiles lists the file names an export of these images writes.
 func ExportFiles(built []Built) []string {

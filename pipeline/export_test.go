@@ -37,7 +37,7 @@ func TestExportRefusesToOverwriteWithoutForce(t *testing.T) {
 	}
 
 	written, err := WriteExport(context.Background(), sampleReport(), nil, dir, true)
-	if err != nil || len(written) != 3 {
+	if err != nil || len(written) != len(Formats) || !strings.HasSuffix(written[3], "report.html") {
 		t.Fatalf("forced export: %v %v", written, err)
 	}
 	if data, _ := os.ReadFile(old); !strings.Contains(string(data), `"schemaVersion": 3`) {

@@ -148,10 +148,17 @@ func TestSizesAreMeasuredAndConsistent(t *testing.T) {
 		// A reading with nothing kept unpacks every layer and finds the same figures.
 		pipeline.UseOwnMeasureVolume(t)
 		m, err := p.Measure(ctx, built[i].Image)
+		if err == nil {
+			m.Sizes.Parts = m.Parts(img.NativeLibraries)
+		}
 		if err != nil || m.LayersRead != distinctLayers(img.Layers) || m.Sizes != img.Sizes || !reflect.DeepEqual(m.Layers, img.Layers) {
 			t.Fatalf("%s: a reading with nothing kept unpacked %d of %d layers (%v) and found %+v, report says %+v", img.Variant, m.LayersRead, distinctLayers(img.Layers), err, m.Sizes, img.Sizes)
 		}
 		s := img.Sizes
+		// The parts split SIZE exactly.
+		if s.Parts.Total() != s.UncompressedBytes || s.Parts.App == 0 {
+			t.Errorf("%s: parts %+v add up to %d, SIZE is %d", img.Variant, s.Parts, s.Parts.Total(), s.UncompressedBytes)
+		}
 		// COMPRESSED is the engine's tarball with gzip layers, to the byte.
 		engineTarball := filepath.Join(t.TempDir(), "image.tar")
 		if _, err := pipeline.ImageTarball(built[i].Image).Export(ctx, engineTarball); err != nil {
@@ -211,6 +218,16 @@ func TestSizesAreMeasuredAndConsistent(t *testing.T) {
 	if multi.VersusSingleStage == nil || multi.VersusSingleStage.DeltaBytes != multi.Sizes.UncompressedBytes-image(t, report, pipeline.VariantSingleStage).Sizes.UncompressedBytes {
 		t.Errorf("multi-stage comparison wrong: %+v", multi.VersusSingleStage)
 	}
+	// The images built on the runtime base carry it whole, as their base; minimal takes
+	// from it only what the app needs, and has neither bytecode nor its own base layers.
+	single, tutorial, minimal := image(t, report, pipeline.VariantSingleStage), image(t, report, pipeline.VariantTutorial), image(t, report, pipeline.VariantMinimal)
+	if base := tutorial.Sizes.Parts.Base; single.Sizes.Parts.Base < base || multi.Sizes.Parts.Base < base || base < tutorial.Layers[0].UncompressedBytes {
+		t.Errorf("base parts: single-stage %d, multi-stage %d, tutorial %d (its first layer %d)", single.Sizes.Parts.Base, multi.Sizes.Parts.Base, base, tutorial.Layers[0].UncompressedBytes)
+	}
+	if single.Sizes.Parts.Dependencies == 0 || multi.Sizes.Parts.Dependencies == 0 || multi.Sizes.Parts.Bytecode == 0 || tutorial.Sizes.Parts.Dependencies != 0 ||
+		minimal.Sizes.Parts.Bytecode != 0 || minimal.Sizes.Parts.Base >= tutorial.Sizes.Parts.Base {
+		t.Errorf("parts: single-stage %+v, multi-stage %+v, minimal %+v, tutorial %+v", single.Sizes.Parts, multi.Sizes.Parts, minimal.Sizes.Parts, tutorial.Sizes.Parts)
+	}
 }
 
 // distinctLayers counts the layers of an image with different contents: two empty
@@ -242,7 +259,7 @@ func TestExportedTarballsReadBackWithTheirTags(t *testing.T) {
 			t.Errorf("%s: %d layers exported, %d reported", img.Variant, len(layers), len(img.Layers))
 		}
 	}
-	for _, name := range []string{"report.json", "report.md", "report.txt"} {
+	for _, name := range []string{"report.json", "report.md", "report.txt", "report.html"} {
 		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty: %v", name, err)
 		}

@@ -13,10 +13,11 @@ const (
 	FormatTable    = "table"
 	FormatJSON     = "json"
 	FormatMarkdown = "markdown"
+	FormatHTML     = "html"
 )
 
 // Formats lists the report formats.
-var Formats = []string{FormatTable, FormatJSON, FormatMarkdown}
+var Formats = []string{FormatTable, FormatJSON, FormatMarkdown, FormatHTML}
 
 // Render writes the report in one of Formats.
 func (r *Report) Render(format string) (string, error) {
@@ -27,6 +28,8 @@ func (r *Report) Render(format string) (string, error) {
 		return r.JSON()
 	case FormatMarkdown:
 		return r.Markdown(), nil
+	case FormatHTML:
+		return r.HTML()
 	}
 	return "", fmt.Errorf("unknown report format %q: use one of %s", format, strings.Join(Formats, ", "))
 }
@@ -56,6 +59,16 @@ func (r *Report) Table() string {
 	}
 	w.Flush()
 	buf.WriteString("\n")
+	if r.hasParts() {
+		w = tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(w, "PARTS\tBASE\tDEPENDENCIES\tNATIVE LIBRARIES\tBYTECODE\tAPP")
+		for _, image := range r.Images {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", image.Variant, partText(image, PartBase), partText(image, PartDependencies),
+				partText(image, PartNativeLibraries), partText(image, PartBytecode), partText(image, PartApp))
+		}
+		w.Flush()
+		buf.WriteString("\n")
+	}
 	w = tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "CONTENTS\tUSER\tSHELL\tPIP\tCOMPILER\tPKG MANAGER\tSETUID\tFILES\tWASTE")
 	for _, image := range r.Images {
@@ -96,6 +109,11 @@ func (r *Report) Markdown() string {
 		for _, line := range lines {
 			fmt.Fprintf(&buf, "- %s\n", markdownEscape(line))
 		}
+		buf.WriteString("\n")
+	}
+	if chart := r.MermaidChart(); chart != "" {
+		fmt.Fprintf(&buf, "```mermaid\n%s```\n\n%s\n\n", chart, r.chartLegend())
+		r.markdownParts(&buf)
 		buf.WriteString("\n")
 	}
 	buf.WriteString("| Variant | Check | Ready | Size | Docker shows | Compressed | Layers | vs single-stage | Secrets |\n")

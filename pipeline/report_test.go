@@ -19,12 +19,14 @@ func sampleReport() *Report {
 		Images: []ImageReport{
 			{Variant: VariantSingleStage, Description: "one", ExpectedToPass: true,
 				Check: CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 1, ReadySeconds: 1.234},
-				Sizes: Sizes{UncompressedBytes: 200_000_000, CompressedBytes: 80_000_000, DockerBytes: 195_000_000},
+				Sizes: Sizes{UncompressedBytes: 200_000_000, CompressedBytes: 80_000_000, DockerBytes: 195_000_000,
+					Parts: Parts{Base: 180_000_000, Dependencies: 12_000_000, Bytecode: 7_990_000, App: 10_000}},
 				Layers: []Layer{{Digest: "sha256:a", CompressedBytes: 70_000_000, UncompressedBytes: 180_000_000},
 					{Digest: "sha256:b", CompressedBytes: 10_000_000, UncompressedBytes: 20_000_000}}},
 			{Variant: VariantMultiStage, Description: "two", ExpectedToPass: true,
-				Check:  CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 2, ReadySeconds: 0.5},
-				Sizes:  Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000, DockerBytes: 146_000_000},
+				Check: CheckResult{Passed: true, Status: 200, Body: "hi", Attempts: 2, ReadySeconds: 0.5},
+				Sizes: Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000, DockerBytes: 146_000_000,
+					Parts: Parts{Base: 130_000_000, Dependencies: 14_000_000, NativeLibraries: 400_000, Bytecode: 5_590_000, App: 10_000}},
 				Layers: []Layer{{Digest: "sha256:c", CompressedBytes: 60_000_000, UncompressedBytes: 150_000_000}},
 				NativeLibraries: []NativeLibrary{{Soname: "libpq.so.5", Path: "/usr/lib/x86_64-linux-gnu/libpq.so.5", Package: "libpq5", Version: "17.6-0+deb13u1",
 					Bytes: 345_000, NeededBy: []string{"psycopg2/_psycopg.cpython-313-x86_64-linux-gnu.so"}}},
@@ -32,7 +34,8 @@ func sampleReport() *Report {
 			{Variant: VariantTutorial, Description: "three | broken", ExpectedToPass: false,
 				Check: CheckResult{Error: "no good answer within 30s", Logs: []string{"Traceback (most recent call last):",
 					`  File "/app/app.py", line 1, in <module>`, "ModuleNotFoundError: No module named 'flask'", "[python app.py exited with code 1]"}},
-				Sizes:  Sizes{UncompressedBytes: 130_000_000, CompressedBytes: 50_000_000, DockerBytes: 126_000_000},
+				Sizes: Sizes{UncompressedBytes: 130_000_000, CompressedBytes: 50_000_000, DockerBytes: 126_000_000,
+					Parts: Parts{Base: 129_990_000, App: 10_000}},
 				Layers: []Layer{{Digest: "sha256:d", CompressedBytes: 50_000_000, UncompressedBytes: 130_000_000}}},
 		}}
 	r.finish()
@@ -103,10 +106,23 @@ func TestRenderMarkdown(t *testing.T) {
 		`  - check: no good answer within 30s`,
 		"  - native libraries carried: libpq.so.5 (libpq5 17.6-0+deb13u1, 345.0 kB)",
 		"**OK: every check expected to pass passed.**",
+		// The chart of the parts, its legend, and their table for renderers without Mermaid.
+		"```mermaid\n---\nconfig:\n",
+		"  x-axis [\"single-stage\", \"multi-stage\", \"tutorial\"]\n",
+		"  %% base up to app: the whole image\n  bar [200.00, 150.00, 130.00]\n",
+		"  %% base\n  bar [180.00, 130.00, 129.99]\n```\n\n🟫 base · 🟦 dependencies · 🟪 native libraries · 🟨 bytecode · 🟩 app\n",
+		"| multi-stage | 150.0 MB | 130.0 MB | 14.0 MB | 400.0 kB | 5.6 MB | 10.0 kB |",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Index(out, "```mermaid") > strings.Index(out, "| Variant | Check |") {
+		t.Error("the chart is not above the tables")
+	}
+	table, _ := sampleReport().Render(FormatTable)
+	if !strings.Contains(table, "PARTS         BASE      DEPENDENCIES  NATIVE LIBRARIES  BYTECODE  APP\nsingle-stage  180.0 MB  12.0 MB       0 B               8.0 MB    10.0 kB\n") {
+		t.Errorf("table lacks the parts:\n%s", table)
 	}
 }
 

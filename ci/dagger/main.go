@@ -144,7 +144,8 @@ func New(
 // +cache="session"
 func (m *Multistage) Compare(
 	ctx context.Context,
-	// Report format: table, json or markdown.
+	// Report format: table, json, markdown (a Mermaid chart of the sizes, then
+	// tables) or html (one self-contained page).
 	// +optional
 	// +default="table"
 	format string,
@@ -286,8 +287,8 @@ func (m *Multistage) Check(
 }
 
 // Run compare and return a directory with every image built as a tarball that docker
-// load and podman load take (<variant>.tar), and the report as report.json, report.md
-// and report.txt, whether the verdict passed or failed: a failed check or budget is
+// load and podman load take (<variant>.tar), and the report as report.json, report.md,
+// report.txt and report.html, whether the verdict passed or failed: a failed check or budget is
 // when CI most needs the report in its summary and artifacts. `verdict` then turns the
 // report into the exit status.
 // +cache="session"
