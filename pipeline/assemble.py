@@ -71,7 +71,8 @@ def dest(path, tree=None):
     return os.path.join(tree or base_tree, path.lstrip("/"))
 
 def copy_file(path, tree=None):
-    """Copies path (a link stays a link, and its target comes too) into tree (the base's by default)."""
+    """Copies path (a link stays a link, and its target comes too, if there is one: a
+    link that leads nowhere stays such a link) into tree (the base's by default)."""
     target = dest(path, tree)
     if os.path.lexists(target) or os.path.lexists(dest(path)):  # the base tree's serves every tree
         return
@@ -79,7 +80,9 @@ def copy_file(path, tree=None):
     if os.path.islink(path):
         link = os.readlink(path)
         os.symlink(link, target)
-        copy_file(os.path.join(os.path.dirname(path), link) if not link.startswith("/") else link, tree)
+        linked = os.path.join(os.path.dirname(path), link) if not link.startswith("/") else link
+        if os.path.lexists(linked):
+            copy_file(linked, tree)
     else:
         shutil.copy2(path, target)
 

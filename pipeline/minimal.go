@@ -37,7 +37,7 @@ func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 		WithRootfs(base).
 		WithDirectory("/", assembled.Directory(minimalRoot+"/venv")).
 		// The app stays owned by root, so the user that runs it cannot change it.
-		WithDirectory("/", p.placed(appPath, p.app)).
+		WithDirectory("/", p.placedApp()).
 		With(p.runsAsProduction("/usr/local/bin:/usr/bin:/bin")).
 		WithEnvVariable("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt").
 		WithLabel("org.opencontainers.image.title", "multistage minimal")

@@ -66,7 +66,7 @@ func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
 	}
 	return image.
 		// The app stays owned by root, so the user that runs it cannot change it.
-		WithDirectory("/", p.placed(appPath, p.app)).
+		WithDirectory("/", p.placedApp()).
 		With(p.runsAsProduction(path)).
 		WithLabel("org.opencontainers.image.title", "multistage multi-stage"), nil
 }

@@ -57,6 +57,18 @@ func (p *Pipeline) handoff(builder *dagger.Container, src, dest string) *dagger.
 		Directory(handoffPath)
 }
 
+// appSourcePath is where the app directory (as sent) is mounted to be dated.
+const appSourcePath = "/tmp/multistage-app"
+
+// placedApp is the app directory (as sent) at /app, every file, link and directory
+// on the way carrying the source date: dated by stamp.py in a container of the
+// runtime base, as the handoff is, since withTimestamps would fail on a link that
+// leads nowhere and leave a link's own time as the checkout's. A link stays a link.
+// One container for every variant, so an app edit runs it once.
+func (p *Pipeline) placedApp() *dagger.Directory {
+	return p.handoff(p.stepEnv(p.runtimeBase()).WithMountedDirectory(appSourcePath, p.app), appSourcePath, appPath)
+}
+
 // placed is dir at path (relative to the root), with every directory on the way and
 // every file carrying the source date: copying to "/" adds no directory of the
 // engine's own making, with the time of the copy.

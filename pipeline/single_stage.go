@@ -22,7 +22,7 @@ import (
 // inputs give the same image.
 func (p *Pipeline) SingleStage() *dagger.Container {
 	pip := []string{"pip"}
-	image := p.singleStageDependencies().WithDirectory("/", p.placed("app", p.app))
+	image := p.singleStageDependencies().WithDirectory("/", p.placedApp())
 	if p.plan.InstallProject {
 		image = p.withChanges(image, func(c *dagger.Container) *dagger.Container {
 			return p.installProject(c, pip, "--no-cache-dir")

@@ -1,0 +1,79 @@
+package pipeline_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/multistage/multistage/pipeline"
+)
+
+// readLink prints, from inside an image, what a path is: the link's target and its
+// own time (os.lstat), or why it is not a link. Every image has Python; minimal has no shell.
+const readLink = `import os, sys
+p = sys.argv[1]
+print(os.readlink(p) if os.path.islink(p) else "not a link", int(os.lstat(p).st_mtime) if os.path.lexists(p) else "missing")`
+
+// TestADanglingLinkInTheAppDirectoryStaysALink: an app directory holding a link that
+// leads nowhere (a removed file's link, a checkout's link to a sibling repository) builds
+// in every production variant, serves, and carries the link as a link, dated like the
+// rest of the app.
+func TestADanglingLinkInTheAppDirectoryStaysALink(t *testing.T) {
+	app := appDir(t, stdlibOnlyApp)
+	if err := os.Symlink("nowhere", filepath.Join(app, "broken")); err != nil {
+		t.Fatal(err)
+	}
+	p := kitPipeline(t, app, func(o *pipeline.Options) { o.Expect = "stdlib only" })
+	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+		t.Run(variant, func(t *testing.T) {
+			ctx := context.Background()
+			image, err := p.Build(ctx, variant)
+			if err == nil {
+				_, err = image.Sync(ctx)
+			}
+			if err != nil {
+				t.Fatalf("%s does not build: %s", variant, pipeline.DescribeError(err))
+			}
+			if result := p.Check(ctx, variant, image); !result.Passed {
+				t.Errorf("%s does not serve: %+v", variant, result)
+			}
+			out, err := image.WithExec([]string{"python", "-c", readLink, "/app/broken"}).Stdout(ctx)
+			if err != nil || strings.TrimSpace(out) != "nowhere 0" {
+				t.Errorf("%s: /app/broken is %q (%v), want a link to nowhere dated 0", variant, out, err)
+			}
+		})
+	}
+}
+
+// TestADanglingLinkInTheVenvStaysALink: a builder base that already has a venv at
+// /opt/venv (images often do) with a link whose target a later layer removed; python
+// -m venv keeps what is there, so the link is in the venv that crosses to production.
+// Multi-stage and minimal (the variants with a venv) build, serve, and keep it as a link.
+func TestADanglingLinkInTheVenvStaysALink(t *testing.T) {
+	app := appDir(t, stdlibOnlyApp)
+	p := kitPipeline(t, app, func(o *pipeline.Options) {
+		o.Expect = "stdlib only"
+		o.BuilderBase = o.BuilderBase.WithExec([]string{"sh", "-c", "mkdir -p /opt/venv/bin && ln -s ../lib/removed-tool/run /opt/venv/bin/removed-tool"})
+	})
+	for _, variant := range []string{pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+		t.Run(variant, func(t *testing.T) {
+			ctx := context.Background()
+			image, err := p.Build(ctx, variant)
+			if err == nil {
+				_, err = image.Sync(ctx)
+			}
+			if err != nil {
+				t.Fatalf("%s does not build: %s", variant, pipeline.DescribeError(err))
+			}
+			if result := p.Check(ctx, variant, image); !result.Passed {
+				t.Errorf("%s does not serve: %+v", variant, result)
+			}
+			out, err := image.WithExec([]string{"python", "-c", readLink, "/opt/venv/bin/removed-tool"}).Stdout(ctx)
+			if err != nil || strings.TrimSpace(out) != "../lib/removed-tool/run 0" {
+				t.Errorf("%s: /opt/venv/bin/removed-tool is %q (%v), want a link to ../lib/removed-tool/run dated 0", variant, out, err)
+			}
+		})
+	}
+}
