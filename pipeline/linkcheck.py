@@ -1,7 +1,8 @@
-# Lists the libraries that compiled modules of this Python's site-packages need and the
-# dynamic loader cannot find in this image: one line each, "FILE<TAB>SONAME", FILE
-# relative to its site-packages. Prints nothing when every library resolves.
-# Usage: python linkcheck.py   (run by the image's own python, as its app would be)
+# Lists the libraries that compiled modules of this Python's site-packages (and of the
+# directories given, such as a venv) need and the dynamic loader cannot find in this
+# image: one line each, "FILE<TAB>SONAME", FILE relative to its site-packages (else to
+# the directory given). Prints nothing when every library resolves.
+# Usage: python linkcheck.py [DIR...]   (run by the image's own python)
 #
 # The loader itself answers (ldd where the image has it, else the loader's --list):
 # this is the resolution the app's import will meet.
@@ -9,6 +10,7 @@ import glob, os, re, shutil, site, subprocess, sys, sysconfig
 
 dirs = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
 dirs.update(site.getsitepackages())
+dirs.update(sys.argv[1:])
 ldd = shutil.which("ldd")
 loaders = sorted(glob.glob("/lib64/ld-linux*.so*") + glob.glob("/lib/ld-linux*.so*") + glob.glob("/lib/*/ld-linux*.so*"))
 command = [ldd] if ldd else [loaders[0], "--list"] if loaders else None
@@ -38,4 +40,5 @@ for top in sorted(d for d in dirs if os.path.isdir(d)):
             for line in result.stdout.splitlines():
                 m = missing.match(line)
                 if m:
-                    print("%s\t%s" % (os.path.relpath(path, top), m.group(1)))
+                    shown = path.split("site-packages/", 1)[1] if "site-packages/" in path else os.path.relpath(path, top)
+                    print("%s\t%s" % (shown, m.group(1)))

@@ -152,7 +152,9 @@ type missingLink struct {
 // a pure-Python fallback (PyYAML without libyaml): a check of the answer alone would
 // not see it.
 func (p *Pipeline) checkLinks(ctx context.Context, image *dagger.Container) error {
-	out, err := image.WithExec([]string{"python", "-c", linkCheckScript}).Stdout(ctx)
+	// The venv, where the production images keep the packages (PATH names it only
+	// once the app is in); the image's own python finds the rest.
+	out, err := image.WithExec([]string{"python", "-c", linkCheckScript, venvPath}).Stdout(ctx)
 	if err != nil {
 		return fmt.Errorf("checking the links of the image's compiled modules: %s", cleanEngineError(err))
 	}
