@@ -195,7 +195,7 @@ func parseMissingLinks(out string) []missingLink {
 // scan cannot answer (the build that needed it said why).
 func (p *Pipeline) carriedLibraries(ctx context.Context) []NativeLibrary {
 	scan, err := p.NativeLibraries(ctx)
-	if err != nil {
+	if err != nil || p.opts.unsafeWithout.carrying {
 		return nil
 	}
 	return scan.Carried
