@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/multistage/multistage/internal/fixture"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/project"
@@ -33,6 +34,23 @@ var testProjects = []testProject{
 }
 
 func testdataDir(name string) string { return filepath.Join(testenv.RepoRoot(), "testdata", name) }
+
+// projectDir is a copy of a test project under testdata/ (a test may edit it), its
+// locks rendered from the kit's wheels (internal/fixture): they pin the versions and
+// sha256 of the wheels of the day, whatever Debian's point releases have made them.
+func projectDir(t *testing.T, name string) string {
+	t.Helper()
+	wheelsDir := testenv.Kit(t).Wheels
+	wheels, err := fixture.Wheels(wheelsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), name)
+	if err := fixture.RenderTree(testdataDir(name), dir, wheels); err != nil {
+		t.Fatalf("rendering testdata/%s from the kit's wheels in %s: %v", name, wheelsDir, err)
+	}
+	return dir
+}
 
 // copyTree copies a test project into a fresh directory (so a test can edit it).
 func copyTree(t *testing.T, src string) string {
@@ -66,7 +84,7 @@ func TestEveryProjectFormatBuildsAndServesInEveryVariant(t *testing.T) {
 	for _, tp := range testProjects {
 		t.Run(tp.dir, func(t *testing.T) {
 			// One at a time: two cores, and each project starts four services.
-			p := kitPipeline(t, testdataDir(tp.dir), func(o *pipeline.Options) { o.Expect = "Hello from " + tp.dir + "!" })
+			p := kitPipeline(t, projectDir(t, tp.dir), func(o *pipeline.Options) { o.Expect = "Hello from " + tp.dir + "!" })
 			report, built := p.Compare(context.Background())
 			if report.Project == nil || report.Project.Format != tp.format {
 				t.Fatalf("project read as %+v, want %s", report.Project, tp.format)
@@ -104,7 +122,7 @@ func TestLockedDevGroupsAndForeignMarkersAreNotInstalled(t *testing.T) {
 	testenv.Client(t)
 	for _, dir := range []string{"uv-app", "poetry-app", "pipenv-app"} {
 		t.Run(dir, func(t *testing.T) {
-			p := kitPipeline(t, testdataDir(dir), nil)
+			p := kitPipeline(t, projectDir(t, dir), nil)
 			builder := p.Builder()
 			out, err := builder.WithExec([]string{"/opt/venv/bin/python", "-c",
 				"import importlib.metadata as m; print(sorted(d.metadata['Name'].lower() for d in m.distributions()))"}).Stdout(context.Background())
@@ -124,7 +142,7 @@ func TestEditingTheSourceReusesTheDependencyLayerForEveryFormat(t *testing.T) {
 	testenv.Client(t)
 	for _, tp := range testProjects {
 		t.Run(tp.dir, func(t *testing.T) {
-			dir := copyTree(t, testdataDir(tp.dir))
+			dir := projectDir(t, tp.dir)
 			pipInstalls(t, dir, buildMultiStage) // the cache holds the unedited build
 			f, err := os.OpenFile(filepath.Join(dir, "app.py"), os.O_APPEND|os.O_WRONLY, 0)
 			if err != nil {
@@ -154,7 +172,7 @@ func TestLockedHashesAreChecked(t *testing.T) {
 	sum := fmt.Sprintf("%x", sha256.Sum256(data))
 	for _, tp := range []struct{ dir, lock string }{{"uv-app", "uv.lock"}, {"poetry-app", "poetry.lock"}, {"pipenv-app", "Pipfile.lock"}} {
 		t.Run(tp.dir, func(t *testing.T) {
-			dir := copyTree(t, testdataDir(tp.dir))
+			dir := projectDir(t, tp.dir)
 			lock, _ := os.ReadFile(filepath.Join(dir, tp.lock))
 			if !strings.Contains(string(lock), sum) {
 				t.Fatalf("%s does not carry the kit's flask wheel hash %s", tp.lock, sum)
