@@ -9,6 +9,7 @@ import (
 
 	"dagger.io/dagger"
 
+	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
 	"github.com/multistage/multistage/pipeline/kit"
 )
@@ -19,6 +20,11 @@ type BenchCmd struct {
 	Kit    string `required:"" env:"MULTISTAGE_KIT_DIR" help:"Offline kit directory (made if missing): the bases and wheels both ways use."`
 	App    string `default:"sample-app" type:"existingdir" help:"App directory (copied; the edit runs touch only the copy)."`
 	Runs   int    `default:"3" help:"Runs per situation and way; medians are reported."`
+	// The big-dependency case and the choice of what to time.
+	BigDeps    string   `placeholder:"SIZE" help:"Add a generated pure-Python distribution of SIZE (e.g. 200MB: ~3,000 files, made here, no download) to the app's requirements, from a wheels directory beside the kit's."`
+	Ways       []string `placeholder:"WAY" help:"Ways to time: pipeline (A), podman (B), module (C), minimal (minimal alone, client), module-minimal (minimal alone, module). Default: all (the module's only with --module)."`
+	Situations []string `placeholder:"SITUATION" enum:"cold,warm,edit" default:"cold,warm,edit" help:"Situations to time: cold (prunes the engine's whole cache: a machine of its own), warm, edit."`
+	ModuleRepo string   `type:"existingdir" placeholder:"DIR" help:"Time the module of another checkout (a worktree of an earlier commit, for before and after); default: the current directory."`
 }
 
 // Run prints medians and ratios for cold, warm and after-edit runs.
@@ -32,7 +38,18 @@ func (b *BenchCmd) Run(ctx context.Context) error {
 	// can release: give each run a session of its own, as `dagger call` has.
 	os.Unsetenv("DAGGER_SESSION_PORT")
 	os.Unsetenv("DAGGER_SESSION_TOKEN")
-	opts := bench.Options{Kit: k, App: b.App, Runs: b.Runs, Log: logf}
+	opts := bench.Options{Kit: k, App: b.App, Runs: b.Runs, Ways: b.Ways, Log: logf}
+	for _, s := range b.Situations {
+		opts.Situations = append(opts.Situations, map[string]string{"cold": bench.Cold, "warm": bench.Warm, "edit": bench.Edit}[s])
+	}
+	if b.BigDeps != "" {
+		if opts.BigDeps, err = pipeline.ParseSize(b.BigDeps); err != nil {
+			return fmt.Errorf("--big-deps: %w", err)
+		}
+	}
+	if err := bench.CheckChoice("way", b.Ways, bench.Ways); err != nil {
+		return err
+	}
 	if b.Module {
 		cli := os.Getenv("_EXPERIMENTAL_DAGGER_CLI_BIN")
 		if cli == "" {
@@ -40,17 +57,19 @@ func (b *BenchCmd) Run(ctx context.Context) error {
 				return fmt.Errorf("no Dagger CLI for the module path: install it, or pass --no-module")
 			}
 		}
-		repo, err := os.Getwd()
-		if err != nil {
-			return err
+		repo := b.ModuleRepo
+		if repo == "" {
+			if repo, err = os.Getwd(); err != nil {
+				return err
+			}
 		}
 		opts.Module = &bench.Module{CLI: cli, Repo: repo}
 	}
-	results, sizes, err := bench.Run(ctx, connectWithProgress, opts)
+	outcome, err := bench.Run(ctx, connectWithProgress, opts)
 	if err != nil {
 		return err
 	}
-	bench.Render(os.Stdout, results, sizes)
+	outcome.Render(os.Stdout)
 	return nil
 }
 

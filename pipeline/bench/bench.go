@@ -30,29 +30,73 @@ const (
 	Edit = "after app.py edit"
 )
 
+// Ways of timing, in the order each run takes them: the pipeline's compare of
+// single-stage and multi-stage through the client (A), podman building the same two
+// as Dockerfiles (B), the module's `dagger call compare` of the same two (C), and
+// minimal alone, through the client and through the module.
+const (
+	WayPipeline      = "pipeline"
+	WayPodman        = "podman"
+	WayModule        = "module"
+	WayMinimal       = "minimal"
+	WayModuleMinimal = "module-minimal"
+)
+
+// Ways in order; Situations in order.
+var (
+	Ways       = []string{WayPipeline, WayPodman, WayModule, WayMinimal, WayModuleMinimal}
+	Situations = []string{Cold, Warm, Edit}
+)
+
+// wayColumns are the table's column headings.
+var wayColumns = map[string]string{
+	WayPipeline:      "PIPELINE (A)",
+	WayPodman:        "PODMAN (B)",
+	WayModule:        "MODULE (C)",
+	WayMinimal:       "MINIMAL (A)",
+	WayModuleMinimal: "MINIMAL (C)",
+}
+
 // Options of a benchmark run.
 type Options struct {
-	// Module, when set, times `dagger call compare` too, as a third way.
+	// Module, when set, times `dagger call compare` too: the module ways need it.
 	Module *Module
 	Kit    *kit.Result
 	App    string // the app directory; it is copied, never edited in place
 	Runs   int    // runs per situation and way
-	Log    func(format string, args ...any)
+	// Ways to time (default: every way, those of the module only with Module).
+	Ways []string
+	// Situations to time (default: all three, in order). A run without cold needs no
+	// prune of the engine's cache.
+	Situations []string
+	// BigDeps, when above zero, adds a generated pure-Python distribution of that
+	// many bytes to the app's requirements (PrepareBigDeps), from a wheels directory
+	// beside the kit's that every way installs from.
+	BigDeps int64
+	Log     func(format string, args ...any)
 }
 
-// Result of one situation: every run's seconds for each way, and the sizes seen.
+// Result of one situation: every run's seconds for each way.
 type Result struct {
 	Situation string
-	Pipeline  []float64 // A: the pipeline's compare (single-stage, multi-stage)
-	Podman    []float64 // B: podman, both builds in parallel, run and curl
-	Module    []float64 // C: `dagger call compare` of the module, the same two variants
+	Seconds   map[string][]float64 // by way
 	// ModuleLoads are the cold runs' module loads after the prune (not in C's time).
 	ModuleLoads []float64
 }
 
-// Sizes are the image sizes each way measured (bytes), by variant.
+// Sizes are the image sizes each path measured (bytes), by variant: minimal's come
+// from the minimal ways.
 type Sizes struct {
 	Pipeline, Podman, Module map[string]int64
+}
+
+// Outcome of a benchmark run.
+type Outcome struct {
+	Ways    []string
+	Results []Result
+	Sizes   Sizes
+	App     string
+	BigDeps *BigDeps // nil without Options.BigDeps
 }
 
 // Connect opens a new engine session. Each pipeline run gets a session of its own,
@@ -60,100 +104,158 @@ type Sizes struct {
 // Progress, if not nil, also gets the engine's progress output of the session.
 type Connect func(ctx context.Context, progress io.Writer) (*dagger.Client, error)
 
-// Run times both ways in the three situations.
-func Run(ctx context.Context, connect Connect, opts Options) ([]Result, Sizes, error) {
+// CheckChoice says which of the chosen names is not one of known.
+func CheckChoice(what string, chosen, known []string) error {
+	for _, c := range chosen {
+		if !slices.Contains(known, c) {
+			return fmt.Errorf("unknown %s %q: choose from %s", what, c, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// Run times the chosen ways in the chosen situations.
+func Run(ctx context.Context, connect Connect, opts Options) (*Outcome, error) {
 	if opts.Runs < 1 {
 		opts.Runs = 3
 	}
 	if opts.Log == nil {
 		opts.Log = func(string, ...any) {}
 	}
+	ways := opts.Ways
+	if len(ways) == 0 {
+		for _, way := range Ways {
+			if opts.Module != nil || !isModuleWay(way) {
+				ways = append(ways, way)
+			}
+		}
+	}
+	situations := opts.Situations
+	if len(situations) == 0 {
+		situations = Situations
+	}
+	if err := CheckChoice("way", ways, Ways); err != nil {
+		return nil, err
+	}
+	if err := CheckChoice("situation", situations, Situations); err != nil {
+		return nil, err
+	}
+	// In the table's order, whatever the order asked.
+	ways = slices.DeleteFunc(slices.Clone(Ways), func(w string) bool { return !slices.Contains(ways, w) })
+	situations = slices.DeleteFunc(slices.Clone(Situations), func(s string) bool { return !slices.Contains(situations, s) })
+	if opts.Module == nil && (slices.Contains(ways, WayModule) || slices.Contains(ways, WayModuleMinimal)) {
+		return nil, errors.New("the module ways need the Dagger CLI (Options.Module)")
+	}
 	work, err := os.MkdirTemp("", "multistage-bench-")
 	if err != nil {
-		return nil, Sizes{}, err
+		return nil, err
 	}
 	defer os.RemoveAll(work)
 	app := filepath.Join(work, "app")
 	if err := copyDir(opts.App, app); err != nil {
-		return nil, Sizes{}, err
+		return nil, err
 	}
-	podman, err := newPodman(ctx, opts.Kit, work)
-	if err != nil {
-		return nil, Sizes{}, err
+	k := *opts.Kit
+	out := &Outcome{Ways: ways, App: opts.App,
+		Sizes: Sizes{Pipeline: map[string]int64{}, Podman: map[string]int64{}, Module: map[string]int64{}}}
+	if opts.BigDeps > 0 {
+		if out.BigDeps, err = PrepareBigDeps(k.Wheels, opts.BigDeps); err != nil {
+			return nil, fmt.Errorf("making the big dependency: %w", err)
+		}
+		opts.Log("bench: %s %s (%d files, wheel %s) in %s", BigDepsProject, pipeline.FormatBytes(out.BigDeps.Size), out.BigDeps.Files, out.BigDeps.Wheel, out.BigDeps.Wheels)
+		k.Wheels = out.BigDeps.Wheels
+		if err := requireBigDeps(app); err != nil {
+			return nil, err
+		}
 	}
-	sizes := Sizes{Pipeline: map[string]int64{}, Podman: map[string]int64{}, Module: map[string]int64{}}
-	ways := []string{"pipeline", "podman"}
-	if opts.Module != nil {
-		ways = append(ways, "module")
+	var podman *podmanWay
+	if slices.Contains(ways, WayPodman) {
+		if podman, err = newPodman(ctx, &k, work); err != nil {
+			return nil, err
+		}
 	}
-	// runWay builds, checks and measures both images one way, and says how long it took.
+	sizes := out.Sizes
+	// runWay builds, checks and measures one way's images, and says how long it took.
 	runWay := func(way string, progress io.Writer) (float64, error) {
 		switch way {
-		case "pipeline":
-			return timePipeline(ctx, connect, progress, opts.Kit, app, sizes.Pipeline)
-		case "module":
-			return opts.Module.time(ctx, app, opts.Kit.Wheels, progress, sizes.Module)
+		case WayPipeline:
+			return timePipeline(ctx, connect, progress, &k, app, moduleVariants, sizes.Pipeline)
+		case WayMinimal:
+			return timePipeline(ctx, connect, progress, &k, app, []string{pipeline.VariantMinimal}, sizes.Pipeline)
+		case WayModule:
+			return opts.Module.time(ctx, app, k.Wheels, moduleVariants, progress, sizes.Module)
+		case WayModuleMinimal:
+			return opts.Module.time(ctx, app, k.Wheels, []string{pipeline.VariantMinimal}, progress, sizes.Module)
 		default:
 			return podman.time(ctx, app, sizes.Podman)
 		}
 	}
-	var results []Result
-	edits := 0
-	for _, situation := range []string{Cold, Warm, Edit} {
-		result := Result{Situation: situation}
-		if situation == Warm {
+	edits, warmedUp := 0, false
+	for _, situation := range situations {
+		result := Result{Situation: situation, Seconds: map[string][]float64{}}
+		if situation != Cold && !warmedUp {
 			// Each way's last cold run was followed by another way's prune of the engine's
-			// cache: one untimed run per way first, so that a warm run finds its own build.
+			// cache (and without cold runs, nothing was built yet): one untimed run per way
+			// first, so that a warm run finds its own build.
 			for _, way := range ways {
 				seconds, err := runWay(way, io.Discard)
 				if err != nil {
-					return nil, sizes, fmt.Errorf("warming up, %s: %w", way, err)
+					return nil, fmt.Errorf("warming up, %s: %w", way, err)
 				}
 				opts.Log("bench: warming up, %s: %.2fs", way, seconds)
 			}
+			warmedUp = true
 		}
 		for run := 0; run < opts.Runs; run++ {
 			for _, way := range ways {
 				switch situation {
 				case Cold:
-					if err := coldStart(ctx, connect, opts.Kit, podman, way); err != nil {
-						return nil, sizes, err
+					if err := coldStart(ctx, connect, &k, podman, way); err != nil {
+						return nil, err
 					}
-					if way == "module" {
+					if isModuleWay(way) {
 						seconds, err := opts.Module.load(ctx)
 						if err != nil {
-							return nil, sizes, err
+							return nil, err
 						}
 						result.ModuleLoads = append(result.ModuleLoads, seconds)
 					}
 				case Edit:
 					edits++
 					if err := editApp(app, edits); err != nil {
-						return nil, sizes, err
+						return nil, err
 					}
 				}
 				var progress strings.Builder
 				seconds, err := runWay(way, &progress)
-				if err == nil && situation == Cold && way != "podman" {
+				if err == nil && situation == Cold && way != WayPodman {
 					err = checkInstalledAgain(progress.String())
 				}
 				if err != nil {
-					return nil, sizes, fmt.Errorf("%s, %s: %w", situation, way, err)
+					return nil, fmt.Errorf("%s, %s: %w", situation, way, err)
 				}
 				opts.Log("bench: %s, %s, run %d: %.2fs", situation, way, run+1, seconds)
-				switch way {
-				case "pipeline":
-					result.Pipeline = append(result.Pipeline, seconds)
-				case "module":
-					result.Module = append(result.Module, seconds)
-				default:
-					result.Podman = append(result.Podman, seconds)
-				}
+				result.Seconds[way] = append(result.Seconds[way], seconds)
 			}
 		}
-		results = append(results, result)
+		out.Results = append(out.Results, result)
 	}
-	return results, sizes, nil
+	return out, nil
+}
+
+func isModuleWay(way string) bool { return way == WayModule || way == WayModuleMinimal }
+
+// requireBigDeps names the big distribution in the app copy's requirements.txt.
+func requireBigDeps(app string) error {
+	path := filepath.Join(app, "requirements.txt")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--big-deps adds a line to the app's requirements.txt: %w", err)
+	}
+	if len(data) > 0 && !strings.HasSuffix(string(data), "\n") {
+		data = append(data, '\n')
+	}
+	return os.WriteFile(path, append(data, BigDepsProject+"\n"...), 0o644)
 }
 
 // loadBases imports the kit's bases, makes their gzip layers (which a base pulled
@@ -181,7 +283,7 @@ func loadBases(ctx context.Context, connect Connect, k *kit.Result) error {
 // podman keeps its loaded images through its prune; the engine's are loaded again
 // before the clock starts.
 func coldStart(ctx context.Context, connect Connect, k *kit.Result, podman *podmanWay, way string) error {
-	if way == "podman" {
+	if way == WayPodman {
 		return podman.prune(ctx)
 	}
 	client, err := connect(ctx, nil)
@@ -196,7 +298,7 @@ func coldStart(ctx context.Context, connect Connect, k *kit.Result, podman *podm
 	if err := loadBases(ctx, connect, k); err != nil {
 		return err
 	}
-	if way == "module" {
+	if isModuleWay(way) {
 		return pullBases(ctx, connect)
 	}
 	return nil
@@ -220,9 +322,9 @@ func pullBases(ctx context.Context, connect Connect) error {
 	return nil
 }
 
-// timePipeline runs the pipeline's compare for single-stage and multi-stage, in a
-// session of its own, from connecting to closing.
-func timePipeline(ctx context.Context, connect Connect, progress io.Writer, k *kit.Result, app string, sizes map[string]int64) (float64, error) {
+// timePipeline runs the pipeline's compare of variants, in a session of its own,
+// from connecting to closing.
+func timePipeline(ctx context.Context, connect Connect, progress io.Writer, k *kit.Result, app string, variants []string, sizes map[string]int64) (float64, error) {
 	start := time.Now()
 	client, err := connect(ctx, progress)
 	if err != nil {
@@ -237,7 +339,7 @@ func timePipeline(ctx context.Context, connect Connect, progress io.Writer, k *k
 		RuntimeBaseName: "offline kit " + filepath.Base(k.Runtime),
 		Wheels:          client.Host().Directory(k.Wheels),
 		App:             client.Host().Directory(app),
-		Variants:        []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage},
+		Variants:        variants,
 	})
 	if err != nil {
 		return 0, err
@@ -325,30 +427,55 @@ func Median(values []float64) float64 {
 	return (sorted[mid-1] + sorted[mid]) / 2
 }
 
-// Render prints the medians and ratios, and the sizes both ways measured.
-func Render(w io.Writer, results []Result, sizes Sizes) {
-	module := len(results) > 0 && len(results[0].Module) > 0
-	if module {
-		fmt.Fprintf(w, "%-20s %14s %14s %8s %14s %8s\n", "SITUATION", "PIPELINE (A)", "PODMAN (B)", "A/B", "MODULE (C)", "C/B")
-	} else {
-		fmt.Fprintf(w, "%-20s %14s %14s %8s\n", "SITUATION", "PIPELINE (A)", "PODMAN (B)", "A/B")
+// Render prints the medians, podman's as the ratios' base where it ran, the sizes
+// each path measured, and the case.
+func (o *Outcome) Render(w io.Writer) {
+	podman := slices.Contains(o.Ways, WayPodman)
+	fmt.Fprintf(w, "%-20s", "SITUATION")
+	for _, way := range o.Ways {
+		fmt.Fprintf(w, " %14s", wayColumns[way])
+		if podman && (way == WayPipeline || way == WayModule) {
+			fmt.Fprintf(w, " %7s", map[string]string{WayPipeline: "A/B", WayModule: "C/B"}[way])
+		}
 	}
-	for _, r := range results {
-		a, b := Median(r.Pipeline), Median(r.Podman)
-		fmt.Fprintf(w, "%-20s %13.2fs %13.2fs %7.2fx", r.Situation, a, b, a/b)
-		if module {
-			c := Median(r.Module)
-			fmt.Fprintf(w, " %13.2fs %7.2fx", c, c/b)
+	fmt.Fprintln(w)
+	runs := 0
+	for _, r := range o.Results {
+		fmt.Fprintf(w, "%-20s", r.Situation)
+		b := Median(r.Seconds[WayPodman])
+		for _, way := range o.Ways {
+			seconds := Median(r.Seconds[way])
+			runs = max(runs, len(r.Seconds[way]))
+			fmt.Fprintf(w, " %13.2fs", seconds)
+			if podman && (way == WayPipeline || way == WayModule) {
+				fmt.Fprintf(w, " %6.2fx", seconds/b)
+			}
 		}
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "\n%-20s %14s %14s %14s\n", "IMAGE", "PIPELINE", "PODMAN", "MODULE")
-	for _, v := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage} {
-		fmt.Fprintf(w, "%-20s %14s %14s %14s\n", v, pipeline.FormatBytes(sizes.Pipeline[v]), pipeline.FormatBytes(sizes.Podman[v]), pipeline.FormatBytes(sizes.Module[v]))
+	for _, v := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+		measured := func(sizes map[string]int64) string {
+			if n, ok := sizes[v]; ok {
+				return pipeline.FormatBytes(n)
+			}
+			return "-"
+		}
+		if _, ok := o.Sizes.Pipeline[v]; !ok && v == pipeline.VariantMinimal {
+			if _, ok := o.Sizes.Module[v]; !ok {
+				continue
+			}
+		}
+		fmt.Fprintf(w, "%-20s %14s %14s %14s\n", v, measured(o.Sizes.Pipeline), measured(o.Sizes.Podman), measured(o.Sizes.Module))
 	}
-	fmt.Fprintf(w, "\nmedians of %d runs; each run builds, starts, checks and measures both images\n", len(results[0].Pipeline))
-	if loads := results[0].ModuleLoads; module && len(loads) > 0 {
-		fmt.Fprintf(w, "C, cold: the module is loaded after the prune and before the clock, as podman's bases are there before its clock; that load (`dagger call variants`: the module's runtime built again and run once) took %.2fs\n", Median(loads))
+	fmt.Fprintf(w, "\nmedians of %d runs; each run builds, starts, checks and measures its images (A, B, C: single-stage and multi-stage; MINIMAL: minimal alone)\n", runs)
+	if o.BigDeps != nil {
+		fmt.Fprintf(w, "app: %s and %s, a generated pure-Python distribution of %s in %d files\n", filepath.Base(o.App), BigDepsProject, pipeline.FormatBytes(o.BigDeps.Size), o.BigDeps.Files)
+	} else {
+		fmt.Fprintf(w, "app: %s\n", filepath.Base(o.App))
+	}
+	if len(o.Results) > 0 && len(o.Results[0].ModuleLoads) > 0 {
+		fmt.Fprintf(w, "C, cold: the module is loaded after the prune and before the clock, as podman's bases are there before its clock; that load (`dagger call variants`: the module's runtime built again and run once) took %.2fs\n", Median(o.Results[0].ModuleLoads))
 	}
 }
 

@@ -21,16 +21,15 @@ type Module struct {
 	Repo string // the repository holding dagger.json
 }
 
-// moduleVariants are the variants the module path compares: the same two as the
-// client path and podman.
-var moduleVariants = pipeline.VariantSingleStage + "," + pipeline.VariantMultiStage
+// moduleVariants are the variants ways A, B and C compare: the same two.
+var moduleVariants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage}
 
-// time runs `dagger call --app APP --wheels W compare --variants single-stage,multi-stage`
-// from its start to its exit (module load, build, checks, measures, session close),
-// its progress output into progress, and reads the sizes from its JSON report.
-func (m Module) time(ctx context.Context, app, wheels string, progress io.Writer, sizes map[string]int64) (float64, error) {
+// time runs `dagger call --app APP --wheels W compare --variants V,...` from its
+// start to its exit (module load, build, checks, measures, session close), its
+// progress output into progress, and reads the sizes from its JSON report.
+func (m Module) time(ctx context.Context, app, wheels string, variants []string, progress io.Writer, sizes map[string]int64) (float64, error) {
 	var stdout bytes.Buffer
-	cmd := m.call(ctx, "--app", app, "--wheels", wheels, "compare", "--variants", moduleVariants, "--format", "json")
+	cmd := m.call(ctx, "--app", app, "--wheels", wheels, "compare", "--variants", strings.Join(variants, ","), "--format", "json")
 	cmd.Stdout, cmd.Stderr = &stdout, progress
 	start := time.Now()
 	err := cmd.Run()
