@@ -115,6 +115,7 @@ func daggerCall(t *testing.T, dagger string, args ...string) (string, int) {
 func TestCIWritesTheReportWhateverTheVerdict(t *testing.T) {
 	dagger := daggerCLI(t)
 	wheels := testenv.Kit(t).Wheels
+	leaky := appWithAnAWSKey(t)
 	cases := []struct {
 		name       string
 		settings   []string
@@ -123,6 +124,9 @@ func TestCIWritesTheReportWhateverTheVerdict(t *testing.T) {
 	}{
 		{"budget fails", nil, []string{"--max-size", "minimal=1MB"}, "FAILED: max-size minimal=1.0 MB: over by"},
 		{"check fails", []string{"--expect", "not what the app says"}, nil, "FAILED: single-stage, multi-stage, minimal did not pass its check"},
+		{"secret found", []string{"--app", leaky}, nil,
+			"FAILED: secret in settings.py:4 (aws-access-token) in single-stage, multi-stage, minimal, tutorial, accept it with --allow-secret settings.py."},
+		{"secret accepted", []string{"--app", leaky, "--allow-secrets", "settings.py"}, nil, ""},
 		{"all pass", nil, []string{"--max-size", "minimal=35MB"}, ""},
 	}
 	for _, c := range cases {
@@ -134,7 +138,8 @@ func TestCIWritesTheReportWhateverTheVerdict(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("export exited %d:\n%s", code, lastLines(text, 20))
 			}
-			for _, file := range []string{"report.json", "report.md", "report.txt", "report.html", "single-stage.tar", "multi-stage.tar", "minimal.tar", "tutorial.tar"} {
+			for _, file := range []string{"report.json", "report.md", "report.txt", "report.html", "single-stage.tar", "multi-stage.tar", "minimal.tar", "tutorial.tar",
+				"single-stage.cdx.json", "multi-stage.cdx.json", "minimal.cdx.json", "tutorial.cdx.json"} {
 				if st, err := os.Stat(filepath.Join(out, file)); err != nil || st.Size() == 0 {
 					t.Errorf("out/ lacks %s: %v", file, err)
 				}
@@ -149,6 +154,60 @@ func TestCIWritesTheReportWhateverTheVerdict(t *testing.T) {
 				t.Errorf("a failing verdict exited %d, last line %q, want %q last:\n%s", code, last, c.failedLine, lastLines(text, 10))
 			}
 		})
+	}
+}
+
+// appWithAnAWSKey is the sample app with a made-up AWS access key ID in settings.py.
+func appWithAnAWSKey(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	sample := filepath.Join(testenv.RepoRoot(), "sample-app")
+	entries, err := os.ReadDir(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(sample, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settings := "import os\n\nDEBUG = False\nAWS_ACCESS_KEY_ID = \"AKIAZ7VRSQ5TJRHXLPDE\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "settings.py"), []byte(settings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestModuleWritesAnSBOM: `dagger call sbom --variant minimal` returns minimal's
+// CycloneDX document, listing the app's packages.
+func TestModuleWritesAnSBOM(t *testing.T) {
+	dagger := daggerCLI(t)
+	out := filepath.Join(t.TempDir(), "minimal.cdx.json")
+	text, code := daggerCall(t, dagger, "--wheels", testenv.Kit(t).Wheels, "sbom", "--variant", "minimal", "export", "--path", out)
+	if code != 0 {
+		t.Fatalf("sbom exited %d:\n%s", code, lastLines(text, 20))
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bom struct {
+		BOMFormat, SpecVersion string
+		Components             []struct{ Purl string }
+	}
+	if err := json.Unmarshal(data, &bom); err != nil {
+		t.Fatal(err)
+	}
+	flask := false
+	for _, c := range bom.Components {
+		flask = flask || strings.HasPrefix(c.Purl, "pkg:pypi/flask@")
+	}
+	if bom.BOMFormat != "CycloneDX" || bom.SpecVersion != "1.6" || !flask {
+		t.Errorf("not minimal's CycloneDX SBOM with flask: %.400s", data)
 	}
 }
 

@@ -67,16 +67,26 @@ func sizesByVariant(report *pipeline.Report) map[string]int64 {
 }
 
 // TestTheAppDirectoryIsSentAsDockerWould: a .dockerignore (with a "!" exception) is
-// honoured in every variant, without one the defaults leave out .git, virtualenvs
-// (found by pyvenv.cfg) and caches, and the report counts what was left out.
+// honoured in every variant (and replaces the defaults: the Dockerfiles are sent),
+// without one the defaults leave out .git, virtualenvs (found by pyvenv.cfg), caches
+// and Dockerfiles, and the report counts what was left out.
 func TestTheAppDirectoryIsSentAsDockerWould(t *testing.T) {
 	testenv.Client(t)
 	variants := func(o *pipeline.Options) {
 		o.Variants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal}
 	}
+	// The sample app loses its two Dockerfiles to the defaults (docker init's), no more.
+	dockerfiles := map[string]int{}
+	for _, name := range []string{"Dockerfile", "Dockerfile.multistage"} {
+		info, err := os.Stat(filepath.Join(sampleApp, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dockerfiles[name] = int(info.Size())
+	}
 	clean, _ := kitPipeline(t, sampleApp, variants).Compare(context.Background())
-	if s := clean.AppSource; s == nil || s.Rule != "defaults" || s.LeftOutFiles != 0 || s.LeftOutBytes != 0 {
-		t.Errorf("the sample app lost nothing to the defaults, yet the report says %+v", s)
+	if s := clean.AppSource; s == nil || s.Rule != "defaults" || s.LeftOutFiles != 2 || s.LeftOutBytes != int64(dockerfiles["Dockerfile"]+dockerfiles["Dockerfile.multistage"]) {
+		t.Errorf("the sample app lost its Dockerfiles to the defaults, no more, yet the report says %+v", s)
 	}
 
 	cases := []struct {
@@ -87,11 +97,12 @@ func TestTheAppDirectoryIsSentAsDockerWould(t *testing.T) {
 		leftOut      []string
 	}{
 		{"with .dockerignore", dockerignore, ".dockerignore",
-			[]string{".git", "env", "__pycache__", "tests/test_app.py"}, []string{"tests/fixtures.json", ".dockerignore", "app.py"},
+			[]string{".git", "env", "__pycache__", "tests/test_app.py"}, []string{"tests/fixtures.json", ".dockerignore", "app.py", "Dockerfile"},
 			[]string{"env/pyvenv.cfg", "env/lib/python3.13/big.so", ".git/HEAD", ".git/objects/pack/pack-1.pack", "__pycache__/app.cpython-313.pyc", "tests/test_app.py"}},
 		{"defaults", "", "defaults",
 			[]string{".git", "env", "__pycache__"}, []string{"tests/fixtures.json", "tests/test_app.py", "app.py"},
-			[]string{"env/pyvenv.cfg", "env/lib/python3.13/big.so", ".git/HEAD", ".git/objects/pack/pack-1.pack", "__pycache__/app.cpython-313.pyc"}},
+			[]string{"env/pyvenv.cfg", "env/lib/python3.13/big.so", ".git/HEAD", ".git/objects/pack/pack-1.pack", "__pycache__/app.cpython-313.pyc",
+				"Dockerfile", "Dockerfile.multistage"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -99,7 +110,7 @@ func TestTheAppDirectoryIsSentAsDockerWould(t *testing.T) {
 			wantFiles, wantBytes := 0, int64(0)
 			for _, path := range c.leftOut {
 				wantFiles++
-				wantBytes += int64(junk[path])
+				wantBytes += int64(junk[path] + dockerfiles[path])
 			}
 			if s := report.AppSource; s == nil || s.Rule != c.rule || s.LeftOutFiles != wantFiles || s.LeftOutBytes != wantBytes {
 				t.Errorf("app source %+v, want rule %s, %d files, %d bytes left out", s, c.rule, wantFiles, wantBytes)

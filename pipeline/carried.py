@@ -2,7 +2,8 @@
 # carries, by dpkg -S here, with how many of each package's files and bytes it carries.
 # Usage: python carried.py OUT ROOT...
 # A file of a ROOT is the file at the same path here (assemble.py copied it from there);
-# on a merged-/usr system dpkg may know it under /lib or /bin, so that name is asked too.
+# on a merged-/usr system dpkg may know it by its other name (/usr/lib/x/libc.so.6 for
+# /lib/x/libc.so.6 since Debian 13, the reverse before), so that name is asked too.
 # Writes OUT: [{"name", "version", "arch", "files", "bytes"}], and the files no package owns.
 import json, os, subprocess, sys
 
@@ -29,10 +30,22 @@ def owners(paths):
     return found
 
 
+MERGED = ("/lib/", "/lib64/", "/bin/", "/sbin/")
+
+
+def other_name(path):
+    """The same file's name on the other side of the merged-/usr links."""
+    if path.startswith(tuple("/usr" + d for d in MERGED)):
+        return path[len("/usr"):]
+    if path.startswith(MERGED):
+        return "/usr" + path
+    return None
+
+
 owned = owners(sorted(sizes))
-alias = {p[len("/usr"):]: p for p in sizes if p not in owned and p.startswith(("/usr/lib/", "/usr/bin/", "/usr/sbin/"))}
-for short, pkg in owners(sorted(alias)).items():
-    owned[alias[short]] = pkg
+alias = {other_name(p): p for p in sizes if p not in owned and other_name(p)}
+for name, pkg in owners(sorted(alias)).items():
+    owned[alias[name]] = pkg
 
 packages = {}
 for path, size in sizes.items():

@@ -1,7 +1,10 @@
 package pipeline
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/moby/patternmatcher"
@@ -90,5 +93,29 @@ func TestWithheldSecretsAreNamed(t *testing.T) {
 	want := []string{".env", "certs/privkey.pem", "certs/server.key", "secrets.prod.yaml"}
 	if !slices.Equal(got, want) {
 		t.Errorf("withheld %v, want %v", got, want)
+	}
+}
+
+// TestTheREADMEsTableIsTheDefaults: the README's table of default exclusions has a row
+// per group, with that group's patterns, no more and no fewer.
+func TestTheREADMEsTableIsTheDefaults(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		if cells := strings.Split(line, " | "); len(cells) == 3 && strings.HasPrefix(line, "| ") {
+			rows[strings.TrimPrefix(cells[0], "| ")] = cells[1]
+		}
+	}
+	for _, rule := range DefaultExcludeRules {
+		var want []string
+		for _, p := range rule.Patterns {
+			want = append(want, "`"+p+"`")
+		}
+		if got, ok := rows[rule.Group]; !ok || got != strings.Join(want, " ") {
+			t.Errorf("README's row %q: %q, want %q", rule.Group, got, strings.Join(want, " "))
+		}
 	}
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ func TestExportRefusesToOverwriteWithoutForce(t *testing.T) {
 	if err != nil || len(written) != len(Formats) || !strings.HasSuffix(written[3], "report.html") {
 		t.Fatalf("forced export: %v %v", written, err)
 	}
-	if data, _ := os.ReadFile(old); !strings.Contains(string(data), `"schemaVersion": 3`) {
+	if data, _ := os.ReadFile(old); !strings.Contains(string(data), fmt.Sprintf(`"schemaVersion": %d`, ReportSchemaVersion)) {
 		t.Fatalf("report.json not replaced: %s", data)
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*")); len(leftovers) > 0 {

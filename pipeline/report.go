@@ -5,7 +5,8 @@ import "github.com/multistage/multistage/pipeline/project"
 // ReportSchemaVersion changes only when a JSON field changes meaning or goes away.
 // 2: the project plan (project) and what the app directory left out (appSource).
 // 3: the probe (path, statuses, body match) replaces expectedBody.
-const ReportSchemaVersion = 3
+// 4: ok is false too when an image carries a secret no --allow-secret accepts.
+const ReportSchemaVersion = 4
 
 // Report compares the variants of one app. Every figure in it was measured.
 type Report struct {

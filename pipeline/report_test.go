@@ -155,7 +155,7 @@ func TestRenderJSONFieldNames(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != 3 || !doc.OK || len(doc.Images) != 3 {
+	if doc.SchemaVersion != ReportSchemaVersion || !doc.OK || len(doc.Images) != 3 {
 		t.Fatalf("top level wrong: %+v", doc)
 	}
 	multi := doc.Images[1]

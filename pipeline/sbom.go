@@ -1,7 +1,7 @@
 package pipeline
 
 import (
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/google/uuid"
 	"github.com/multistage/multistage/pipeline/project"
 )
@@ -34,40 +35,35 @@ func normalizeName(name string) string { return strings.ToLower(pep503.ReplaceAl
 // specification asks: Debian versions carry it).
 func purlEscape(s string) string { return strings.ReplaceAll(url.PathEscape(s), "+", "%2B") }
 
-// SBOM is an image's software bill of materials in CycloneDX 1.6 JSON: every Python
-// distribution in the image (name, version, pkg:pypi purl, the lock's hashes when the
-// plan pinned them) and every Debian package whose files the image holds (for a
-// package the image carries only some files of, how many and their bytes). The
-// serial number and time come from the image's identity and the source date, so the
-// same image gives the same document.
+// SBOM is an image's software bill of materials in CycloneDX 1.6 JSON, written with
+// CycloneDX's own Go library (cyclonedx-go): every Python distribution in the image
+// (name, version, pkg:pypi purl, the lock's hashes when the plan pinned them), every
+// Debian package whose files the image holds (for a package the image carries only
+// some files of, how many and their bytes), and the Python interpreter. The serial number and time come from the
+// image's identity and the source date, so the same image gives the same document.
 func SBOM(variant, identity string, sourceDateEpoch int, plan *project.Plan, inv *Inventory, carried []DebianPackage) ([]byte, error) {
-	bom := cdxBOM{Schema: "http://cyclonedx.org/schema/bom-1.6.schema.json", BOMFormat: "CycloneDX", SpecVersion: "1.6", Version: 1,
-		SerialNumber: "urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceURL, []byte("multistage:"+variant+":"+identity)).String()}
 	pinned := map[string]project.Requirement{}
 	if plan != nil {
 		for _, r := range plan.Pinned {
 			pinned[normalizeName(r.Name)] = r
 		}
 	}
-	bom.Metadata.Timestamp = time.Unix(int64(sourceDateEpoch), 0).UTC().Format(time.RFC3339)
-	bom.Metadata.Tools.Components = []cdxComponent{{Type: "application", Name: "multistage"}}
-	bom.Metadata.Component = cdxComponent{BOMRef: "image", Type: "container", Name: ImageTag(variant),
-		Properties: []cdxProperty{{Name: "multistage:variant", Value: variant}}}
-	components := []cdxComponent{}
+	components := []cdx.Component{}
 	for _, d := range inv.Python {
 		name := normalizeName(d.Name)
 		purl := "pkg:pypi/" + purlEscape(name) + "@" + purlEscape(d.Version)
-		c := cdxComponent{BOMRef: purl + "#" + d.Path, Type: "library", Name: d.Name, Version: d.Version, PackageURL: purl,
-			Properties: []cdxProperty{{Name: "multistage:path", Value: d.Path}}}
+		c := cdx.Component{BOMRef: purl + "#" + d.Path, Type: cdx.ComponentTypeLibrary, Name: d.Name, Version: d.Version, PackageURL: purl,
+			Properties: &[]cdx.Property{{Name: "multistage:path", Value: d.Path}}}
 		if r, ok := pinned[name]; ok && r.Version == d.Version && len(r.Hashes) > 0 {
+			var hashes []cdx.Hash
 			for _, h := range r.Hashes {
-				alg, value, _ := strings.Cut(h, ":")
-				if alg == "sha256" {
-					c.Hashes = append(c.Hashes, cdxHash{Alg: "SHA-256", Content: value})
+				if alg, value, _ := strings.Cut(h, ":"); alg == "sha256" {
+					hashes = append(hashes, cdx.Hash{Algorithm: cdx.HashAlgoSHA256, Value: value})
 				}
 			}
-			if len(c.Hashes) > 0 {
-				c.Properties = append(c.Properties, cdxProperty{Name: "multistage:hashes", Value: "the lock's (" + plan.DecidedBy + "): the artifacts pip accepted for this pin"})
+			if len(hashes) > 0 {
+				c.Hashes = &hashes
+				*c.Properties = append(*c.Properties, cdx.Property{Name: "multistage:hashes", Value: "the lock's (" + plan.DecidedBy + "): the artifacts pip accepted for this pin"})
 			}
 		}
 		components = append(components, c)
@@ -94,57 +90,36 @@ func SBOM(variant, identity string, sourceDateEpoch int, plan *project.Plan, inv
 		if len(qualifiers) > 0 {
 			purl += "?" + strings.Join(qualifiers, "&")
 		}
-		c := cdxComponent{BOMRef: purl, Type: "library", Name: d.Name, Version: d.Version, PackageURL: purl}
+		c := cdx.Component{BOMRef: purl, Type: cdx.ComponentTypeLibrary, Name: d.Name, Version: d.Version, PackageURL: purl}
 		if d.Files > 0 {
-			c.Properties = []cdxProperty{{Name: "multistage:carriedFiles", Value: fmt.Sprint(d.Files)}, {Name: "multistage:carriedBytes", Value: fmt.Sprint(d.Bytes)}}
+			c.Properties = &[]cdx.Property{{Name: "multistage:carriedFiles", Value: fmt.Sprint(d.Files)}, {Name: "multistage:carriedBytes", Value: fmt.Sprint(d.Bytes)}}
 		}
 		components = append(components, c)
 	}
+	if inv.Interpreter != "" {
+		// The interpreter itself: the official images build it from source, so neither
+		// dpkg nor pip knows it; syft's purl and NVD's CPE for CPython.
+		components = append(components, cdx.Component{BOMRef: "pkg:generic/python@" + inv.Interpreter, Type: cdx.ComponentTypeApplication,
+			Name: "python", Version: inv.Interpreter, PackageURL: "pkg:generic/python@" + inv.Interpreter,
+			CPE: "cpe:2.3:a:python:python:" + inv.Interpreter + ":*:*:*:*:*:*:*"})
+	}
 	sort.SliceStable(components, func(i, j int) bool { return components[i].BOMRef < components[j].BOMRef })
-	bom.Components = components
-	out, err := json.MarshalIndent(bom, "", "  ")
-	if err != nil {
+
+	bom := cdx.NewBOM()
+	bom.SerialNumber = "urn:uuid:" + uuid.NewSHA1(uuid.NameSpaceURL, []byte("multistage:"+variant+":"+identity)).String()
+	bom.Metadata = &cdx.Metadata{
+		Timestamp: time.Unix(int64(sourceDateEpoch), 0).UTC().Format(time.RFC3339),
+		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "multistage"}}},
+		Component: &cdx.Component{BOMRef: "image", Type: cdx.ComponentTypeContainer, Name: ImageTag(variant),
+			Properties: &[]cdx.Property{{Name: "multistage:variant", Value: variant}}},
+	}
+	bom.Components = &components
+	var out bytes.Buffer
+	// Pretty, and '&' in a purl's qualifiers written as is.
+	if err := cdx.NewBOMEncoder(&out, cdx.BOMFileFormatJSON).SetPretty(true).SetEscapeHTML(false).EncodeVersion(bom, cdx.SpecVersion1_6); err != nil {
 		return nil, fmt.Errorf("writing the SBOM of %s: %w", variant, err)
 	}
-	return append(out, '\n'), nil
-}
-
-// The part of CycloneDX 1.6 an image's SBOM uses (field names as the specification's
-// JSON schema has them; a test validates every document against that schema).
-type cdxBOM struct {
-	Schema       string `json:"$schema"`
-	BOMFormat    string `json:"bomFormat"`
-	SpecVersion  string `json:"specVersion"`
-	SerialNumber string `json:"serialNumber"`
-	Version      int    `json:"version"`
-	Metadata     struct {
-		Timestamp string `json:"timestamp"`
-		Tools     struct {
-			Components []cdxComponent `json:"components"`
-		} `json:"tools"`
-		Component cdxComponent `json:"component"`
-	} `json:"metadata"`
-	Components []cdxComponent `json:"components"`
-}
-
-type cdxComponent struct {
-	BOMRef     string        `json:"bom-ref,omitempty"`
-	Type       string        `json:"type"`
-	Name       string        `json:"name"`
-	Version    string        `json:"version,omitempty"`
-	Hashes     []cdxHash     `json:"hashes,omitempty"`
-	PackageURL string        `json:"purl,omitempty"`
-	Properties []cdxProperty `json:"properties,omitempty"`
-}
-
-type cdxHash struct {
-	Alg     string `json:"alg"`
-	Content string `json:"content"`
-}
-
-type cdxProperty struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	return out.Bytes(), nil
 }
 
 // nativePackages are the Debian packages of the native libraries an image carries

@@ -43,6 +43,9 @@ func validateCycloneDX(t *testing.T, doc []byte) {
 	}
 }
 
+// ValidateCycloneDX is validateCycloneDX for the engine tests (package pipeline_test).
+var ValidateCycloneDX = validateCycloneDX
+
 func fakeInventory() *Inventory {
 	inv := &Inventory{
 		Python: []PythonDist{{Name: "Flask", Version: "3.1.1", Path: "/opt/venv/lib/python3.13/site-packages/flask-3.1.1.dist-info"},
@@ -90,6 +93,9 @@ func TestTheSBOMIsValidCycloneDXWithPurlsAndTheLocksHashes(t *testing.T) {
 	}
 	if _, ok := purls["pkg:deb/debian/libc6@2.41-12?arch=amd64&distro=debian-13"]; !ok {
 		t.Errorf("libc6 missing: %v", purls)
+	}
+	if python, ok := purls["pkg:generic/python@3.13.5"]; !ok || bom.Components[python].Version != "3.13.5" {
+		t.Errorf("the interpreter is not listed: %v", purls)
 	}
 	again, _ := SBOM(VariantMinimal, "x", 0, plan, fakeInventory(), carried)
 	if !bytes.Equal(doc, again) {

@@ -234,8 +234,10 @@ func (m *Multistage) Minimal(
 
 // The software bill of materials of one variant's image, as CycloneDX 1.6 JSON: every
 // Python distribution in it (pkg:pypi, with the lock's hashes) and every Debian package
-// whose files it holds (for minimal, those whose files were carried, with their bytes).
-// `export` writes the same beside each tarball as <variant>.cdx.json.
+// whose files it holds (for minimal, those whose files were carried, with their bytes),
+// and the interpreter. `export` writes the same beside each tarball as <variant>.cdx.json.
+// A function of the module with --variant (`dagger call sbom --variant multi-stage`),
+// since multi-stage returns Dagger's own Container, which a module cannot extend.
 // +cache="session"
 func (m *Multistage) Sbom(
 	ctx context.Context,
@@ -287,7 +289,8 @@ func (m *Multistage) Check(
 }
 
 // Run compare and return a directory with every image built as a tarball that docker
-// load and podman load take (<variant>.tar), and the report as report.json, report.md,
+// load and podman load take (<variant>.tar), its CycloneDX SBOM (<variant>.cdx.json),
+// and the report as report.json, report.md,
 // report.txt and report.html, whether the verdict passed or failed: a failed check or budget is
 // when CI most needs the report in its summary and artifacts. `verdict` then turns the
 // report into the exit status.
