@@ -11,6 +11,7 @@ import (
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/bench"
 )
 
 // appDir writes an app directory from file contents.
@@ -77,7 +78,7 @@ def hi():
     return "Hello, Multi-Stage Build Python Application!"`, "5001"), "no good answer within 5s", "Running on"},
 		{"another body", flask(`@app.route("/")
 def hi():
-    return "bye"`, "5000"), `answered 200 "bye", want 200 "Hello, Multi-Stage Build Python Application!"`, ""},
+    return "bye"`, "5000"), `GET / answered 200 "bye", want a body containing "Hello, Multi-Stage Build Python Application!"`, ""},
 		{"answers 500", flask(`@app.route("/")
 def hi():
     return "oops", 500`, "5000"), `answered 500 "oops"`, ""},
@@ -88,7 +89,8 @@ def hi():
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p := kitPipeline(t, appDir(t, c.files), func(o *pipeline.Options) { o.CheckTimeout = 5 * time.Second })
+			// The sample's body is asked for: an app that answers another one fails.
+			p := kitPipeline(t, appDir(t, c.files), func(o *pipeline.Options) { o.CheckTimeout, o.Expect = 5*time.Second, bench.SampleAppBody })
 			image := p.SingleStage()
 			if _, err := image.Sync(context.Background()); err != nil {
 				t.Fatal(err)
