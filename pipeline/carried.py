@@ -4,7 +4,8 @@
 # A file of a ROOT is the file at the same path here (assemble.py copied it from there);
 # on a merged-/usr system dpkg may know it by its other name (/usr/lib/x/libc.so.6 for
 # /lib/x/libc.so.6 since Debian 13, the reverse before), so that name is asked too.
-# Writes OUT: [{"name", "version", "arch", "files", "bytes"}], and the files no package owns.
+# Writes OUT: [{"name", "version", "arch", "files", "bytes"}], the files no package owns,
+# and the builder's os-release ID and VERSION_ID.
 import json, os, subprocess, sys
 
 out, roots = sys.argv[1], sys.argv[2:]
@@ -63,5 +64,12 @@ if packages:
         versions[name] = (version, arch)
 result = [{"name": name, "version": versions.get(name, ("", ""))[0], "arch": versions.get(name, ("", ""))[1],
            "files": e["files"], "bytes": e["bytes"]} for name, e in sorted(packages.items())]
+# The packages' distribution, for their purls: the builder's (the image has no os-release).
+os_release = {}
+if os.path.isfile("/etc/os-release"):
+    for line in open("/etc/os-release"):
+        key, _, value = line.strip().partition("=")
+        os_release[key] = value.strip('"')
 with open(out, "w") as f:
-    json.dump({"packages": result, "unowned": sorted(p for p in sizes if p not in owned)}, f)
+    json.dump({"packages": result, "unowned": sorted(p for p in sizes if p not in owned),
+               "os": {"id": os_release.get("ID", ""), "versionId": os_release.get("VERSION_ID", "")}}, f)

@@ -53,11 +53,14 @@ type Inventory struct {
 		As   string `json:"as"`
 		Text string `json:"text"`
 	} `json:"scan"`
-	OS struct {
-		ID        string `json:"id"`
-		VersionID string `json:"versionId"`
-	} `json:"os"`
-	Interpreter string `json:"interpreter"`
+	OS          OSRelease `json:"os"`
+	Interpreter string    `json:"interpreter"`
+}
+
+// OSRelease is what /etc/os-release says of a distribution.
+type OSRelease struct {
+	ID        string `json:"id"`
+	VersionID string `json:"versionId"`
 }
 
 const (
@@ -89,8 +92,9 @@ func (p *Pipeline) Inventory(ctx context.Context, image *dagger.Container) (*Inv
 }
 
 // carriedPackages names, by dpkg -S in the builder, the Debian packages of every file
-// the minimal image's assembled trees hold, with the files' bytes.
-func (p *Pipeline) carriedPackages(ctx context.Context, assembled *dagger.Container) ([]DebianPackage, error) {
+// the minimal image's assembled trees hold, with the files' bytes, and the builder's
+// distribution (theirs).
+func (p *Pipeline) carriedPackages(ctx context.Context, assembled *dagger.Container) ([]DebianPackage, OSRelease, error) {
 	const script, out = "/tmp/multistage-carried.py", "/tmp/multistage-carried.json"
 	data, err := assembled.
 		WithMountedFile(script, p.helperFile("carried.py", carriedScript)).
@@ -98,15 +102,16 @@ func (p *Pipeline) carriedPackages(ctx context.Context, assembled *dagger.Contai
 		File(out).
 		Contents(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("naming the packages minimal carries: %s", cleanEngineError(err))
+		return nil, OSRelease{}, fmt.Errorf("naming the packages minimal carries: %s", cleanEngineError(err))
 	}
 	var answer struct {
 		Packages []DebianPackage `json:"packages"`
+		OS       OSRelease       `json:"os"`
 	}
 	if err := json.Unmarshal([]byte(data), &answer); err != nil {
-		return nil, fmt.Errorf("unreadable answer of carried.py: %w", err)
+		return nil, OSRelease{}, fmt.Errorf("unreadable answer of carried.py: %w", err)
 	}
-	return answer.Packages, nil
+	return answer.Packages, answer.OS, nil
 }
 
 // readInventory reads what image holds and returns its secret scan, its SBOM and
@@ -123,8 +128,12 @@ func (p *Pipeline) readInventory(ctx context.Context, variant Variant, image *da
 	var carried []DebianPackage
 	switch {
 	case variant.Name == VariantMinimal:
-		if carried, err = p.carriedPackages(ctx, p.minimalAssembly(p.opts.KeepModules...)); err != nil {
+		var builder OSRelease
+		if carried, builder, err = p.carriedPackages(ctx, p.minimalAssembly(p.opts.KeepModules...)); err != nil {
 			return scan, nil, nil, err
+		}
+		if inv.OS.ID == "" {
+			inv.OS = builder // no os-release in the image: the packages are the builder's
 		}
 	case variant.CarriesNative:
 		carried = nativePackages(p.carriedLibraries(ctx))

@@ -11,7 +11,8 @@
 #    of each venv and site-packages directory every file that no distribution's RECORD
 #    vouches for with a matching hash, plus every file of a distribution installed from
 #    a directory, a URL or version control (its direct_url.json): what the build made
-#    rather than copied unchanged from a package index. "as" is the path the rules
+#    rather than copied unchanged from a package index. Debian's own site directories
+#    (under /usr/lib: dpkg's, the base's) are listed but not scanned. "as" is the path the rules
 #    match: relative to APP, or to its site-packages directory.
 import base64, hashlib, json, os, sys
 
@@ -130,6 +131,10 @@ for site in site_dirs():
                 how = {}
             if "archive_info" not in how or how.get("url", "").startswith("file:"):
                 local.update(p for p in record_hashes(site, dist))
+    # Debian's own directories (/usr/lib/python3/dist-packages) hold what dpkg installed:
+    # the base's files, never pip's (it installs under /usr/local or into a venv).
+    if site.startswith("/usr/lib/"):
+        continue
     # A venv's whole prefix is what the build made; elsewhere only the site directory.
     prefix = os.path.normpath(os.path.join(site, "..", "..", ".."))
     top = prefix if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")) else site

@@ -138,6 +138,11 @@ func TestTheSampleAppCarriesNoSecret(t *testing.T) {
 		if image.Secrets == nil || image.Secrets.Files == 0 || len(image.Secrets.Findings) != 0 {
 			t.Errorf("%s: secret scan %+v, want files read and no finding", image.Variant, image.Secrets)
 		}
+		// The tutorial's image is the base and the app: the scan reads the app's few
+		// files (and any the base's packages do not vouch for), not the base's hundreds.
+		if image.Variant == pipeline.VariantTutorial && image.Secrets != nil && image.Secrets.Files > 20 {
+			t.Errorf("the scan read %d files of the tutorial's image: the base's files too", image.Secrets.Files)
+		}
 	}
 	if !strings.HasSuffix(report.Verdict(), ", and no secret was found.") {
 		t.Errorf("verdict %q does not say the scan found nothing", report.Verdict())
@@ -207,7 +212,8 @@ func property(c cdx.Component, name string) string {
 // schema); its Python components are exactly what pip list finds in the image, with
 // pkg:pypi purls and, where the lock has them, the lock's hashes; its Debian
 // components are what dpkg lists in the image, and for minimal only packages whose
-// files it carries, with their bytes; the interpreter is listed.
+// files it carries, with their bytes, all with their distribution; the interpreter is
+// listed.
 func TestEverySBOMIsValidCycloneDXAndListsWhatPipLists(t *testing.T) {
 	testenv.Client(t)
 	// The sample app, then every test project (its locks rendered from the kit's wheels).
@@ -269,6 +275,9 @@ func TestEverySBOMIsValidCycloneDXAndListsWhatPipLists(t *testing.T) {
 							}
 						case strings.HasPrefix(c.PackageURL, "pkg:deb/debian/"):
 							debian = append(debian, c.Name)
+							if !strings.Contains(c.PackageURL, "&distro=debian-") {
+								t.Errorf("%s names no distribution", c.PackageURL)
+							}
 							carried := property(c, "multistage:carriedFiles") != "" && property(c, "multistage:carriedBytes") != ""
 							if variant.Name == pipeline.VariantMinimal && !carried {
 								t.Errorf("minimal lists %s without the files it carries of it", c.Name)
