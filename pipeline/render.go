@@ -227,6 +227,10 @@ func detailLines(image ImageReport) []string {
 	if r := image.Reproducible; r != nil {
 		lines = append(lines, "reproducible: "+reproducibleText(*r))
 	}
+	if image.Check.Passed {
+		// What answered the probe: its status and the first bytes of its body.
+		lines = append(lines, fmt.Sprintf("answered: %d %q", image.Check.Status, truncate(strings.TrimSpace(image.Check.Body), 60)))
+	}
 	if image.Check.Passed && image.Check.Server != "" {
 		lines = append(lines, "served by: "+image.Check.Server)
 	}

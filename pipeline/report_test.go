@@ -85,6 +85,7 @@ func TestRenderTable(t *testing.T) {
 		"layers (unpacked): 180.0 MB + 20.0 MB",
 		"multistage report: Python 3.13, port 5000, check GET /, status 200–399, body containing \"hi\"",
 		"native libraries carried: libpq.so.5 (libpq5 17.6-0+deb13u1, 345.0 kB)",
+		`answered: 200 "hi"`,
 		"why: ModuleNotFoundError: No module named 'flask'",
 		"OK: every check expected to pass passed.",
 	} {
