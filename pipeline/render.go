@@ -272,10 +272,17 @@ func (r *Report) Verdict() string { return verdictText(r) }
 
 func verdictText(r *Report) string {
 	if r.OK {
+		held := []string{"every check expected to pass passed"}
 		if len(r.Budgets) > 0 {
-			return "OK: every check expected to pass passed, and every budget held" + secretsClause(r) + "."
+			held = append(held, "every budget held")
 		}
-		return "OK: every check expected to pass passed" + secretsClause(r) + "."
+		if clause := secretsClause(r); clause != "" {
+			held = append(held, clause)
+		}
+		if len(held) == 1 {
+			return "OK: " + held[0] + "."
+		}
+		return "OK: " + strings.Join(held[:len(held)-1], ", ") + ", and " + held[len(held)-1] + "."
 	}
 	var problems []string
 	if failed := r.Failures(); len(failed) > 0 {

@@ -136,12 +136,33 @@ func TestSecretsFailTheVerdictUnlessAccepted(t *testing.T) {
 				!strings.Contains(table, "1 FOUND") {
 				t.Errorf("a secret did not fail the verdict:\n%s\nverdict: %s", table, r.Verdict())
 			}
-		} else if !r.OK || !strings.Contains(table, "1 accepted") || !strings.Contains(r.Verdict(), "1 accepted with --allow-secret") {
+		} else if !r.OK || !strings.Contains(table, "1 accepted") || r.Verdict() != "OK: every check expected to pass passed, and the one secret found was accepted with --allow-secret." {
 			t.Errorf("an accepted secret failed:\n%s", table)
 		}
 		out, _ := r.JSON()
 		if err := ValidateReportJSON([]byte(out)); err != nil {
 			t.Errorf("the report with secrets does not match the schema: %v", err)
+		}
+	}
+}
+
+// TestTheOKVerdictSaysWhatHeld: checks, budgets and the secret scan, in one sentence.
+func TestTheOKVerdictSaysWhatHeld(t *testing.T) {
+	clean := &SecretScan{Files: 3, Findings: []SecretFinding{}}
+	cases := []struct {
+		budgets []BudgetResult
+		scan    *SecretScan
+		want    string
+	}{
+		{nil, nil, "OK: every check expected to pass passed."},
+		{[]BudgetResult{{Passed: true}}, nil, "OK: every check expected to pass passed, and every budget held."},
+		{nil, clean, "OK: every check expected to pass passed, and no secret was found."},
+		{[]BudgetResult{{Passed: true}}, clean, "OK: every check expected to pass passed, every budget held, and no secret was found."},
+	}
+	for _, c := range cases {
+		r := &Report{OK: true, Budgets: c.budgets, Images: []ImageReport{{Variant: VariantMultiStage, Secrets: c.scan}}}
+		if got := r.Verdict(); got != c.want {
+			t.Errorf("verdict %q, want %q", got, c.want)
 		}
 	}
 }

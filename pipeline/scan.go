@@ -139,7 +139,8 @@ func (r *Report) SecretProblems() []string {
 	return problems
 }
 
-// secretsClause says, in an OK verdict, that the scan found nothing, or what was accepted.
+// secretsClause says, in an OK verdict, that the scan found nothing, or that what it
+// found was accepted ("" when no image was scanned).
 func secretsClause(r *Report) string {
 	scanned, accepted := false, map[string]bool{}
 	for _, image := range r.Images {
@@ -153,8 +154,10 @@ func secretsClause(r *Report) string {
 	switch {
 	case !scanned:
 		return ""
-	case len(accepted) > 0:
-		return fmt.Sprintf(", and no secret was found but %d accepted with --allow-secret", len(accepted))
+	case len(accepted) == 1:
+		return "the one secret found was accepted with --allow-secret"
+	case len(accepted) > 1:
+		return fmt.Sprintf("the %d secrets found were accepted with --allow-secret", len(accepted))
 	}
-	return ", and no secret was found"
+	return "no secret was found"
 }

@@ -125,7 +125,7 @@ func TestSecretsAreLeftOutOrFoundAndFailTheVerdict(t *testing.T) {
 	accepted, _ := kitPipeline(t, dir, func(o *pipeline.Options) { o.AllowSecrets = []string{"settings.py"} }).Compare(context.Background())
 	table, _ = accepted.Render(pipeline.FormatTable)
 	if !accepted.OK || !strings.Contains(table, "1 accepted") ||
-		accepted.Verdict() != "OK: every check expected to pass passed, and no secret was found but 1 accepted with --allow-secret." {
+		accepted.Verdict() != "OK: every check expected to pass passed, and the one secret found was accepted with --allow-secret." {
 		t.Errorf("--allow-secret settings.py: ok=%t, verdict %q\n%s", accepted.OK, accepted.Verdict(), table)
 	}
 }
