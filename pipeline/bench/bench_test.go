@@ -112,3 +112,24 @@ func TestUnknownWaysAndSituationsAreRefused(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestRunsThatRebuiltAreMarked: a warm median that includes a run which installed
+// the requirements again (after its retries) is starred, the footnote says why, and
+// the runs not counted are counted.
+func TestRunsThatRebuiltAreMarked(t *testing.T) {
+	o := &Outcome{
+		Ways:    []string{WayMinimal},
+		Results: []Result{{Situation: Warm, Seconds: map[string][]float64{WayMinimal: {9}}, Retried: map[string]int{WayMinimal: 2}, NotWarm: map[string]int{WayMinimal: 1}}},
+		Sizes:   Sizes{Pipeline: map[string]int64{}, Podman: map[string]int64{}, Module: map[string]int64{}},
+		App:     "sample-app",
+	}
+	var b strings.Builder
+	o.Render(&b)
+	if out := b.String(); !strings.Contains(out, "9.00s*\n") || !strings.Contains(out, "* some of these runs installed the requirements again 3 times running") ||
+		!strings.Contains(out, "run again because they installed the requirements again (the engine's cache had lost the build): warm, minimal: 2\n") {
+		t.Errorf("a rebuilt run is not marked:\n%s", out)
+	}
+	if ran, _ := PipInstalls(installRan); ran != 1 {
+		t.Errorf("PipInstalls found %d installs that ran, want 1", ran)
+	}
+}
