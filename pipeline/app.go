@@ -133,19 +133,6 @@ func (p *Pipeline) projectInput(ctx context.Context) (project.Input, error) {
 	return in, firstErr
 }
 
-// leftOutScript counts the files and bytes of two trees: the app as given, and as sent.
-const leftOutScript = `import os, sys
-def count(root):
-    n = size = 0
-    for d, _, files in os.walk(root):
-        for f in files:
-            p = os.path.join(d, f)
-            if os.path.isfile(p) and not os.path.islink(p):
-                n += 1; size += os.path.getsize(p)
-    return n, size
-a, b = count(sys.argv[1]), count(sys.argv[2])
-print(a[0] - b[0], a[1] - b[1])`
-
 // countLeftOut measures what the filter left out, in a container of the runtime base
 // (the engine has the files; they are not sent to the client).
 func (p *Pipeline) countLeftOut(ctx context.Context) error {
@@ -168,10 +155,10 @@ func (p *Pipeline) countLeftOut(ctx context.Context) error {
 	if p.source.Rule == "defaults" {
 		p.source.Withheld = withheldSecrets(given, sent)
 	}
-	out, err := p.runtimeBase().
+	out, err := p.withScripts(p.runtimeBase()).
 		WithMountedDirectory("/tmp/given", p.opts.App).
 		WithMountedDirectory("/tmp/sent", p.app).
-		WithExec([]string{"python", "-c", leftOutScript, "/tmp/given", "/tmp/sent"}).
+		WithExec(script([]string{"python"}, "left_out.py", "/tmp/given", "/tmp/sent")).
 		Stdout(ctx)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	_ "embed"
 	"errors"
 	"fmt"
 	"regexp"
@@ -12,9 +11,6 @@ import (
 
 	"dagger.io/dagger"
 )
-
-//go:embed logs.py
-var logsScript string
 
 // logLines is how many of the app's last output lines a failed check keeps.
 const logLines = 20
@@ -162,8 +158,8 @@ func (p *Pipeline) runForLogs(ctx context.Context, image *dagger.Container) (log
 	seconds := min(p.opts.CheckTimeout, 5*time.Second)
 	ctx, cancel := context.WithTimeout(ctx, seconds+30*time.Second)
 	defer cancel()
-	args := append([]string{"python", "-c", logsScript, strconv.FormatFloat(seconds.Seconds(), 'f', 1, 64), strconv.Itoa(logLines)}, command...)
-	run := image.
+	args := script([]string{"python"}, "logs.py", append([]string{strconv.FormatFloat(seconds.Seconds(), 'f', 1, 64), strconv.Itoa(logLines)}, command...)...)
+	run := p.withScripts(image).
 		WithEnvVariable("MULTISTAGE_LOGS_AT", strconv.FormatInt(time.Now().UnixNano(), 10)).
 		WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
 	out, err := run.Stdout(ctx)

@@ -3,25 +3,12 @@ package pipeline
 import (
 	"context"
 	"crypto/sha256"
-	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
 	"dagger.io/dagger"
 )
-
-// inventoryScript reads, inside an image, its Python distributions, its Debian
-// packages and the files the secret scan reads (inventory.py says which).
-//
-//go:embed inventory.py
-var inventoryScript string
-
-// carriedScript names, in the builder, the Debian packages of the files the minimal
-// image carries (carried.py says how).
-//
-//go:embed carried.py
-var carriedScript string
 
 // PythonDist is a Python distribution in an image.
 type PythonDist struct {
@@ -63,22 +50,15 @@ type OSRelease struct {
 	VersionID string `json:"versionId"`
 }
 
-const (
-	inventoryScriptPath = "/tmp/multistage-inventory.py"
-	inventoryOut        = "/tmp/multistage-inventory.json"
-)
-
-// helperFile is a helper script as a file, to mount and run by path.
-func (p *Pipeline) helperFile(name, text string) *dagger.File {
-	return p.client.Directory().WithNewFile(name, text).File(name)
-}
+const inventoryOut = "/tmp/multistage-inventory.json"
 
 // Inventory runs inventory.py in image, as the image's own user with its own Python:
 // the engine caches the answer with the image, so a warm run reads it again for free.
 func (p *Pipeline) Inventory(ctx context.Context, image *dagger.Container) (*Inventory, error) {
-	out, err := image.
-		WithMountedFile(inventoryScriptPath, p.helperFile("inventory.py", inventoryScript)).
-		WithExec([]string{"python", "-I", inventoryScriptPath, inventoryOut, appPath}).
+	// scripts/inventory.py reads its Python distributions, its Debian packages and the
+	// files the secret scan reads.
+	out, err := p.withScripts(image).
+		WithExec(script([]string{"python", "-I"}, "inventory.py", inventoryOut, appPath)).
 		File(inventoryOut).
 		Contents(ctx)
 	if err != nil {
@@ -95,10 +75,10 @@ func (p *Pipeline) Inventory(ctx context.Context, image *dagger.Container) (*Inv
 // the minimal image's assembled trees hold, with the files' bytes, and the builder's
 // distribution (theirs).
 func (p *Pipeline) carriedPackages(ctx context.Context, assembled *dagger.Container) ([]DebianPackage, OSRelease, error) {
-	const script, out = "/tmp/multistage-carried.py", "/tmp/multistage-carried.json"
-	data, err := assembled.
-		WithMountedFile(script, p.helperFile("carried.py", carriedScript)).
-		WithExec([]string{"python", script, out, minimalRoot + "/base", minimalRoot + "/venv"}).
+	// scripts/carried.py names, in the builder, the Debian packages of those files.
+	const out = "/tmp/multistage-carried.json"
+	data, err := p.withScripts(assembled).
+		WithExec(script([]string{"python"}, "carried.py", out, minimalRoot+"/base", minimalRoot+"/venv")).
 		File(out).
 		Contents(ctx)
 	if err != nil {

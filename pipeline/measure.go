@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 
@@ -62,11 +61,6 @@ func (m Measurement) Parts(native []NativeLibrary) Parts {
 	return partsOf(m.listings, m.baseLayers, native)
 }
 
-// measureScript reads an image tarball inside the engine (measure.py says what it writes).
-//
-//go:embed measure.py
-var measureScript string
-
 // measureVolume keeps layer listings in the engine, by diff ID, across runs and
 // clients (a module's function has no disk of its own that outlives the call).
 var measureVolume = "multistage-measure-" + measureVersion
@@ -77,7 +71,8 @@ var measureVolume = "multistage-measure-" + measureVersion
 // the reading with the image (a warm run reads nothing), and keeps each layer's
 // listing, so after an app edit only the new layer is unpacked.
 func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measurement, error) {
-	out, err := p.runtimeBase().
+	// scripts/measure.py reads the image tarball inside the engine (it says what it writes).
+	out, err := p.withScripts(p.runtimeBase()).
 		WithMountedFile("/measure/image.tar", ImageTarball(image)).
 		// The base's tarball says which of the image's layers are the base's own (the
 		// engine has its gzip layers already, from the images built on it).
@@ -88,7 +83,7 @@ func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measur
 		// -I: nothing from the base's environment (PYTHON* variables) changes the reading.
 		// The reading goes to a file measure.py writes: an exec's stdout reaches the
 		// client's progress output even when redirected, and a reading is megabytes.
-		WithExec([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache", "-c", measureScript, "/measure/image.tar", "/measure/kept", "/tmp/reading.json", "/measure/base.tar"}).
+		WithExec(script([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache"}, "measure.py", "/measure/image.tar", "/measure/kept", "/tmp/reading.json", "/measure/base.tar")).
 		File("/tmp/reading.json").
 		Contents(ctx)
 	if err != nil {

@@ -1,14 +1,10 @@
 package pipeline
 
 import (
-	_ "embed"
 	"strconv"
 
 	"dagger.io/dagger"
 )
-
-//go:embed assemble.py
-var assembleScript string
 
 // minimalRoot is where the builder assembles the minimal image's root filesystem.
 const minimalRoot = "/tmp/multistage-minimal-root"
@@ -47,9 +43,11 @@ func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 // trees under minimalRoot (base/ and venv/), dated.
 func (p *Pipeline) minimalAssembly(keep ...string) *dagger.Container {
 	uid := strconv.Itoa(AppUID)
-	return p.Builder().
-		WithExec(append(append([]string{"python", "-c", assembleScript, minimalRoot, venvPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)).
-		WithExec([]string{"python", "-c", stampScript, minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch)})
+	python := []string{"python"}
+	return p.withScripts(p.Builder()).
+		WithExec(script(python, "assemble.py", append(append([]string{minimalRoot, venvPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)...)).
+		WithExec(script(python, "stamp.py", minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch))).
+		WithoutMount(scriptsPath)
 }
 
 // libArgs passes the libraries the user named to assemble.py.

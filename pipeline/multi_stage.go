@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,12 +19,6 @@ const (
 	AppUser = "app"
 	AppUID  = 10001
 )
-
-// PrecompileScript writes, at build time, the bytecode of what the installed
-// requirements import (precompile.py says why).
-//
-//go:embed precompile.py
-var PrecompileScript string
 
 // Builder is the multi-stage recipe's first stage: the plan's requirements installed
 // into a virtual environment at /opt/venv (then the project itself, when it is a
@@ -93,7 +86,7 @@ func (p *Pipeline) productionDependencies(ctx context.Context) (*dagger.Containe
 		image = image.WithDirectory("/", native.root)
 	}
 	return p.withChanges(image, func(c *dagger.Container) *dagger.Container {
-		return c.WithExec([]string{venvPath + "/bin/python", "-c", PrecompileScript})
+		return p.withScripts(c).WithExec(script([]string{venvPath + "/bin/python"}, "precompile.py"))
 	}), nil
 }
 

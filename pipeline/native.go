@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -11,18 +10,6 @@ import (
 
 	"dagger.io/dagger"
 )
-
-// nativeScript finds what the venv's compiled code links that the runtime base lacks,
-// and copies it out of the builder (native.py says how).
-//
-//go:embed native.py
-var nativeScript string
-
-// linkCheckScript lists, inside an image, the libraries its extension modules need
-// and the loader cannot find (linkcheck.py says how).
-//
-//go:embed linkcheck.py
-var linkCheckScript string
 
 const (
 	// nativeOut is where native.py writes its report and the tree of libraries to carry.
@@ -78,9 +65,11 @@ type NativeScan struct {
 // carrying libraries between bases of different distribution releases (a library
 // built for one may need newer symbols than the other's C library has).
 func (p *Pipeline) NativeLibraries(ctx context.Context) (*NativeScan, error) {
-	scanned := p.stepEnv(p.Builder()).
+	// scripts/native.py finds what the venv's compiled code links that the runtime base
+	// lacks, and copies it out of the builder.
+	scanned := p.withScripts(p.stepEnv(p.Builder())).
 		WithMountedDirectory(runtimeRootMount, p.runtimeBase().Rootfs()).
-		WithExec(append([]string{"python", "-c", nativeScript, nativeOut, runtimeRootMount, venvPath, strconv.Itoa(p.opts.SourceDateEpoch)}, p.opts.RuntimeLibs...))
+		WithExec(script([]string{"python"}, "native.py", append([]string{nativeOut, runtimeRootMount, venvPath, strconv.Itoa(p.opts.SourceDateEpoch)}, p.opts.RuntimeLibs...)...))
 	data, err := scanned.File(nativeOut + "/native.json").Contents(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("finding the native libraries the venv links: %s", cleanEngineError(err))
@@ -154,7 +143,9 @@ type missingLink struct {
 func (p *Pipeline) checkLinks(ctx context.Context, image *dagger.Container) error {
 	// The venv, where the production images keep the packages (PATH names it only
 	// once the app is in); the image's own python finds the rest.
-	out, err := image.WithExec([]string{"python", "-c", linkCheckScript, venvPath}).Stdout(ctx)
+	// scripts/linkcheck.py lists the libraries the image's compiled modules need and
+	// its loader cannot find.
+	out, err := p.withScripts(image).WithExec(script([]string{"python"}, "linkcheck.py", venvPath)).Stdout(ctx)
 	if err != nil {
 		return fmt.Errorf("checking the links of the image's compiled modules: %s", cleanEngineError(err))
 	}

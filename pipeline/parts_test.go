@@ -189,7 +189,7 @@ func TestMeasureScriptSplitsLikeTheGoReader(t *testing.T) {
 	path := imageTarball(t, layers...)
 	base := imageTarball(t, layers[0])
 	out := filepath.Join(t.TempDir(), "reading.json")
-	if msg, err := exec.Command(python, "-I", "-c", measureScript, path, t.TempDir(), out, base).CombinedOutput(); err != nil {
+	if msg, err := exec.Command(python, "-I", "scripts/measure.py", path, t.TempDir(), out, base).CombinedOutput(); err != nil {
 		t.Fatalf("measure.py: %v\n%s", err, msg)
 	}
 	var reading engineReading

@@ -27,6 +27,9 @@ type Pipeline struct {
 	plan *project.Plan
 	// probe is the check in force: the options over the project's own check.
 	probe Probe
+	// scripts is the directory of helper scripts (scripts.go), made once and shared
+	// by copies of the pipeline (a rebuild for --verify-reproducible).
+	scripts *scriptsDirectory
 }
 
 // New validates opts (after applying defaults) and prepares a pipeline.
@@ -35,7 +38,7 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Pipeline{client: client, opts: opts}
+	p := &Pipeline{client: client, opts: opts, scripts: &scriptsDirectory{}}
 	if err := p.readApp(ctx); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	_ "embed"
 	"strconv"
 	"strings"
 	"time"
@@ -19,7 +18,7 @@ const DefaultSourceDateEpoch = 0
 
 // Paths where an install step mounts something for itself: the mount points are
 // left behind in the step's filesystem, and are not part of what it installed.
-var stepMountPoints = []string{wheelsPath, projectPath}
+var stepMountPoints = []string{wheelsPath, projectPath, scriptsPath}
 
 // stamped gives every file and directory of dir the source date, so that the same
 // content makes the same layer whenever it is built.
@@ -39,21 +38,16 @@ func (p *Pipeline) stepEnv(ctr *dagger.Container) *dagger.Container {
 	return ctr
 }
 
-// stampScript dates a tree in a container of its own (stamp.py says how): Dagger's
-// Directory.withTimestamps follows links, and fails on a venv's bin/python, whose
-// target lies outside the tree.
-//
-//go:embed stamp.py
-var stampScript string
-
 // handoffPath is where a builder lays out what crosses to an image, dated.
 const handoffPath = "/tmp/multistage-handoff"
 
 // handoff is src of the builder as a tree to copy to "/": placed at dest, every file,
-// link and directory on the way carrying the source date.
+// link and directory on the way carrying the source date. Dated by scripts/stamp.py in
+// a container of its own: Dagger's Directory.withTimestamps follows links, and fails
+// on a venv's bin/python, whose target lies outside the tree.
 func (p *Pipeline) handoff(builder *dagger.Container, src, dest string) *dagger.Directory {
-	return builder.
-		WithExec([]string{"python", "-c", stampScript, handoffPath, strconv.Itoa(p.opts.SourceDateEpoch), src, dest}).
+	return p.withScripts(builder).
+		WithExec(script([]string{"python"}, "stamp.py", handoffPath, strconv.Itoa(p.opts.SourceDateEpoch), src, dest)).
 		Directory(handoffPath)
 }
 
@@ -141,10 +135,10 @@ func (p *Pipeline) verifyReproducible(ctx context.Context, variant Variant, firs
 		return Reproducibility{Reproducible: true}
 	}
 	result := Reproducibility{Layer: layer}
-	out, err := p.runtimeBase().
+	out, err := p.withScripts(p.runtimeBase()).
 		WithMountedDirectory("/tmp/first", first.Rootfs()).
 		WithMountedDirectory("/tmp/second", second.Rootfs()).
-		WithExec([]string{"python", "-c", treeDiffScript, "/tmp/first", "/tmp/second"}).
+		WithExec(script([]string{"python"}, "tree_diff.py", "/tmp/first", "/tmp/second")).
 		Stdout(ctx)
 	if err != nil {
 		result.Error = "the two builds could not be compared: " + cleanEngineError(err)
@@ -173,44 +167,3 @@ func firstDifferingLayer(a, b []Layer) int {
 	}
 	return 0
 }
-
-// treeDiffScript walks two root filesystems in path order and prints the first few
-// paths that differ ("PATH\tWHAT"): only in one, its type, mode, owner, content or time.
-const treeDiffScript = `import hashlib, os, stat, sys
-def walk(root):
-    entries = {}
-    for d, dirs, files in os.walk(root):
-        for name in dirs + files:
-            p = os.path.join(d, name)
-            entries["/" + os.path.relpath(p, root)] = os.lstat(p)
-    return entries
-def digest(p):
-    if os.path.islink(p):
-        return os.readlink(p)
-    with open(p, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-a_root, b_root = sys.argv[1], sys.argv[2]
-def difference(path):
-    if path not in a or path not in b:
-        return "only in the " + ("second" if path not in a else "first") + " build"
-    x, y = a[path], b[path]
-    if stat.S_IFMT(x.st_mode) != stat.S_IFMT(y.st_mode):
-        return "type"
-    if stat.S_IMODE(x.st_mode) != stat.S_IMODE(y.st_mode):
-        return "mode"
-    if (x.st_uid, x.st_gid) != (y.st_uid, y.st_gid):
-        return "owner"
-    if (stat.S_ISREG(x.st_mode) or stat.S_ISLNK(x.st_mode)) and digest(a_root + path) != digest(b_root + path):
-        return "content"
-    if int(x.st_mtime) != int(y.st_mtime):
-        return "modification time"
-a, b = walk(a_root), walk(b_root)
-found = 0
-for path in sorted(set(a) | set(b)):
-    what = difference(path)
-    if what:
-        print(path + "\t" + what)
-        found += 1
-        if found == 4:
-            break
-`

@@ -6,10 +6,8 @@ import (
 )
 
 // stopOnSigterm is the launcher a production image runs a Python script with, so that
-// SIGTERM stops it (stop_on_sigterm.py says why). It travels inside the venv.
-//
-//go:embed stop_on_sigterm.py
-var stopOnSigterm string
+// SIGTERM stops it (scripts/stop_on_sigterm.py says why). It travels inside the venv.
+var stopOnSigterm = scriptSource("stop_on_sigterm.py")
 
 // launcherPath is where the launcher lies in the venv (so it crosses with it).
 const launcherPath = venvPath + "/bin/multistage-stop-on-sigterm.py"

@@ -18,34 +18,17 @@
 # libraries with package, version and bytes, and both bases' os-release.
 import glob, json, os, re, shutil, subprocess, sys
 
+from multistage_elf import is_elf, resolve
+
 out, runtime_root, venv, epoch = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 named = sys.argv[5:]
 root = os.path.join(out, "root")
 os.makedirs(root, exist_ok=True)
 
-LDD_FOUND = re.compile(r"^\s*(\S+)\s+=>\s+(/\S+)\s+\(0x")
-LDD_MISSING = re.compile(r"^\s*(\S+)\s+=>\s+not found")
-
-
-def is_elf(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == b"\x7fELF"
-    except OSError:
-        return False
-
 
 def ldd(path):
     """(soname, resolved path or None) for every library the loader lists for path."""
-    result = subprocess.run(["ldd", path], capture_output=True, text=True)
-    needs = []
-    for line in result.stdout.splitlines():
-        found, missing = LDD_FOUND.match(line), LDD_MISSING.match(line)
-        if found:
-            needs.append((found.group(1), found.group(2)))
-        elif missing:
-            needs.append((missing.group(1), None))
-    return needs
+    return [(soname, lib) for soname, lib in resolve(path) if not soname.startswith("/")]
 
 
 def inside(root_dir, path, depth=0):

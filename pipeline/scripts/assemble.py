@@ -19,6 +19,8 @@
 #  - CA certificates, time-zone data, and passwd/group entries for root and the app user.
 import os, re, shutil, subprocess, sys, sysconfig
 
+from multistage_elf import is_elf, resolve
+
 out, venv, uid = sys.argv[1], sys.argv[2], int(sys.argv[3])
 named_libs = [a[len("--lib="):] for a in sys.argv[4:] if a.startswith("--lib=")]
 keep = {a for a in sys.argv[4:] if not a.startswith("--lib=")}
@@ -97,25 +99,14 @@ def copy_tree(root, skip=None, tree=None):
             if not (skip and skip(rel + f)):
                 copy_file(os.path.join(dirpath, f), tree)
 
-def is_elf(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == b"\x7fELF"
-    except OSError:
-        return False
-
 def linked_libraries(path, shown):
     """The libraries the dynamic loader resolves for path, and the loader itself; stops
     with one line if it cannot find one (shown is path as the message names it)."""
-    result = subprocess.run(["ldd", path], capture_output=True, text=True)
     libs = []
-    for line in result.stdout.splitlines():
-        missing = re.match(r"\s*(\S+)\s+=>\s+not found", line)
-        if missing:
-            sys.exit("%s needs %s: not in the builder base: add the package that has it to the builder base" % (shown, missing.group(1)))
-        m = re.search(r"=>\s+(/\S+)", line) or re.match(r"\s*(/\S+)\s+\(", line)
-        if m:
-            libs.append(m.group(1))
+    for soname, lib in resolve(path):
+        if lib is None:
+            sys.exit("%s needs %s: not in the builder base: add the package that has it to the builder base" % (shown, soname))
+        libs.append(lib)
     return libs
 
 

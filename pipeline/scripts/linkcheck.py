@@ -6,25 +6,16 @@
 #
 # The loader itself answers (ldd where the image has it, else the loader's --list):
 # this is the resolution the app's import will meet.
-import glob, os, re, shutil, site, subprocess, sys, sysconfig
+import os, site, sys, sysconfig
+
+from multistage_elf import is_elf, loader_command, resolve
 
 dirs = {sysconfig.get_paths()[k] for k in ("purelib", "platlib")}
 dirs.update(site.getsitepackages())
 dirs.update(sys.argv[1:])
-ldd = shutil.which("ldd")
-loaders = sorted(glob.glob("/lib64/ld-linux*.so*") + glob.glob("/lib/ld-linux*.so*") + glob.glob("/lib/*/ld-linux*.so*"))
-command = [ldd] if ldd else [loaders[0], "--list"] if loaders else None
+command = loader_command()
 if command is None:
     sys.exit("linkcheck: no ldd and no dynamic loader in this image")
-missing = re.compile(r"^\s*(\S+)\s+=>\s+not found")
-
-
-def is_elf(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == b"\x7fELF"
-    except OSError:
-        return False
 
 
 seen = set()
@@ -36,9 +27,7 @@ for top in sorted(d for d in dirs if os.path.isdir(d)):
             if real in seen or os.path.islink(path) or not is_elf(path):
                 continue
             seen.add(real)
-            result = subprocess.run(command + [path], capture_output=True, text=True)
-            for line in result.stdout.splitlines():
-                m = missing.match(line)
-                if m:
+            for soname, lib in resolve(path, command):
+                if lib is None:
                     shown = path.split("site-packages/", 1)[1] if "site-packages/" in path else os.path.relpath(path, top)
-                    print("%s\t%s" % (shown, m.group(1)))
+                    print("%s\t%s" % (shown, soname))
