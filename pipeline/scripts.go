@@ -1,8 +1,13 @@
 package pipeline
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
+	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"sync"
 
 	"dagger.io/dagger"
@@ -43,15 +48,61 @@ type scriptsDirectory struct {
 
 // withScripts mounts the helpers into ctr for the steps that run them.
 func (p *Pipeline) withScripts(ctr *dagger.Container) *dagger.Container {
-	p.scripts.once.Do(func() {
-		dir := p.client.Directory()
-		entries, _ := fs.ReadDir(scriptFiles, "scripts")
-		for _, entry := range entries {
-			dir = dir.WithNewFile(entry.Name(), scriptSource(entry.Name()))
-		}
-		p.scripts.dir = dir
-	})
+	p.scripts.once.Do(func() { p.scripts.dir = p.scriptsFromDisk() })
 	return ctr.WithMountedDirectory(scriptsPath, p.scripts.dir)
+}
+
+// scriptsFromDisk hands the helpers to the engine as a directory of this process's
+// disk (the CLI's machine, or a module function's container): the engine syncs files
+// by name, while a directory made with withNewFile would print every script's text in
+// the progress output, on every run. Written once per content, under a name that is
+// its digest; where that cannot be written, the directory is made with withNewFile.
+func (p *Pipeline) scriptsFromDisk() *dagger.Directory {
+	entries, _ := fs.ReadDir(scriptFiles, "scripts")
+	sum := sha256.New()
+	for _, entry := range entries {
+		fmt.Fprintf(sum, "%s\x00%s\x00", entry.Name(), scriptSource(entry.Name()))
+	}
+	dir := filepath.Join(os.TempDir(), "multistage-scripts-"+hex.EncodeToString(sum.Sum(nil))[:16])
+	if err := writeScripts(dir, entries); err != nil {
+		made := p.client.Directory()
+		for _, entry := range entries {
+			made = made.WithNewFile(entry.Name(), scriptSource(entry.Name()))
+		}
+		return made
+	}
+	return p.client.Host().Directory(dir, dagger.HostDirectoryOpts{Exclude: []string{".complete"}})
+}
+
+// writeScripts writes the helpers into dir unless a complete copy is there: into a
+// temporary directory first, renamed into place, so a reader never sees half of it.
+func writeScripts(dir string, entries []fs.DirEntry) error {
+	if _, err := os.Stat(filepath.Join(dir, ".complete")); err == nil {
+		return nil
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".multistage-scripts-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, entry := range entries {
+		if err := os.WriteFile(filepath.Join(tmp, entry.Name()), []byte(scriptSource(entry.Name())), 0o644); err != nil {
+			return err
+		}
+	}
+	if err := os.WriteFile(filepath.Join(tmp, ".complete"), nil, 0o644); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, ".complete")); statErr == nil {
+			return nil // another process wrote the same content first
+		}
+		return err
+	}
+	return nil
 }
 
 // script is the command that runs helper name with python (an interpreter's path, or
