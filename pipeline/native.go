@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"dagger.io/dagger"
 )
@@ -64,7 +65,23 @@ type NativeScan struct {
 // a library that neither base has, a named library the builder does not know, and
 // carrying libraries between bases of different distribution releases (a library
 // built for one may need newer symbols than the other's C library has).
+//
+// The scan is made once per pipeline: the production build, the link check's hint and
+// the report all ask for it, and each asking was a round trip to the engine.
 func (p *Pipeline) NativeLibraries(ctx context.Context) (*NativeScan, error) {
+	p.native.once.Do(func() { p.native.scan, p.native.err = p.scanNative(ctx) })
+	return p.native.scan, p.native.err
+}
+
+// nativeScanOnce holds a pipeline's scan, made on first use.
+type nativeScanOnce struct {
+	once sync.Once
+	scan *NativeScan
+	err  error
+}
+
+// scanNative runs the scan in the builder, against the runtime base's root.
+func (p *Pipeline) scanNative(ctx context.Context) (*NativeScan, error) {
 	// scripts/native.py finds what the venv's compiled code links that the runtime base
 	// lacks, and copies it out of the builder.
 	scanned := p.withScripts(p.stepEnv(p.Builder())).

@@ -30,6 +30,8 @@ type Pipeline struct {
 	// scripts is the directory of helper scripts (scripts.go), made once and shared
 	// by copies of the pipeline (a rebuild for --verify-reproducible).
 	scripts *scriptsDirectory
+	// native is the scan of what the venv links (native.go), made once per build.
+	native *nativeScanOnce
 }
 
 // New validates opts (after applying defaults) and prepares a pipeline.
@@ -38,7 +40,7 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Pipeline{client: client, opts: opts, scripts: &scriptsDirectory{}}
+	p := &Pipeline{client: client, opts: opts, scripts: &scriptsDirectory{}, native: &nativeScanOnce{}}
 	if err := p.readApp(ctx); err != nil {
 		return nil, err
 	}

@@ -122,6 +122,7 @@ type Reproducibility struct {
 func (p *Pipeline) verifyReproducible(ctx context.Context, variant Variant, first *dagger.Container, measured Measurement) Reproducibility {
 	again := *p
 	again.opts.Rebuild = strconv.FormatInt(time.Now().UnixNano(), 10)
+	again.native = &nativeScanOnce{} // the rebuild scans again, as it runs every step again
 	second, err := again.buildSynced(ctx, variant)
 	if err != nil {
 		return Reproducibility{Error: "the second build failed: " + DescribeError(err)}
