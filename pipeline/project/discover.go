@@ -369,15 +369,7 @@ func (a *appFiles) prepareImport(value string) (pyModuleRef, error) {
 	if p == "." || p == "" || path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") {
 		return pyModuleRef{}, fmt.Errorf("the module %q is not inside the app directory", value)
 	}
-	dir, last := path.Split(p)
-	dir = strings.TrimSuffix(dir, "/")
-	names := []string{last}
-	for dir != "" && a.exists(dir+"/__init__.py") {
-		parent, base := path.Split(dir)
-		names = append([]string{base}, names...)
-		dir = strings.TrimSuffix(parent, "/")
-	}
-	name := strings.Join(names, ".")
+	name, dir := a.importName(p)
 	file, ok := a.moduleFile(dir, name)
 	if !ok {
 		where := path.Join(dir, strings.ReplaceAll(name, ".", "/"))
@@ -552,7 +544,14 @@ func (a *appFiles) fastAPIApp() (found, error) {
 // directory with __init__.py is part of the name; the first without is the import root.
 func (a *appFiles) modulePath(file string) pyModuleRef {
 	p := strings.TrimSuffix(file, ".py")
-	p = strings.TrimSuffix(p, "/__init__")
+	name, root := a.importName(strings.TrimSuffix(p, "/__init__"))
+	return pyModuleRef{name, file, root}
+}
+
+// importName is the dotted name of the module at p (a path without .py or /__init__):
+// every parent directory with __init__.py is part of it; the first without is the
+// import root, returned beside it.
+func (a *appFiles) importName(p string) (name, root string) {
 	dir, last := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
 	names := []string{last}
@@ -561,7 +560,7 @@ func (a *appFiles) modulePath(file string) pyModuleRef {
 		names = append([]string{base}, names...)
 		dir = strings.TrimSuffix(parent, "/")
 	}
-	return pyModuleRef{strings.Join(names, "."), file, dir}
+	return strings.Join(names, "."), dir
 }
 
 // fastAPIEntrypoint reads [tool.fastapi] entrypoint from pyproject.toml ("" when none).
