@@ -2,14 +2,11 @@ package pipeline
 
 import (
 	"archive/tar"
-	"bytes"
-	"io"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 type entry struct {
@@ -22,32 +19,14 @@ type entry struct {
 // layer builds a real image layer (a tar stream) from entries.
 func layer(t *testing.T, entries ...entry) v1.Layer {
 	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(e.size), Typeflag: tar.TypeReg}
-		if e.mode != 0 {
-			h.Mode = e.mode
-		}
+	headers := make([]tar.Header, len(entries))
+	for i, e := range entries {
+		headers[i] = tar.Header{Name: e.name, Mode: e.mode, Size: int64(e.size), Typeflag: tar.TypeReg}
 		if e.link != "" {
-			h.Typeflag, h.Linkname, h.Size = tar.TypeSymlink, e.link, 0
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(make([]byte, h.Size)); err != nil {
-			t.Fatal(err)
+			headers[i].Typeflag, headers[i].Linkname, headers[i].Size = tar.TypeSymlink, e.link, 0
 		}
 	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data := buf.Bytes()
-	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
+	return tarLayer(t, headers...)
 }
 
 func image(t *testing.T, user string, layers ...v1.Layer) v1.Image {
