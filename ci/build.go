@@ -7,6 +7,7 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // BuildCmd builds one variant.
@@ -30,7 +31,7 @@ func (c *BuildCmd) Run(ctx context.Context) error {
 		}
 		if c.Export == "" {
 			if _, err := image.Sync(ctx); err != nil {
-				return fmt.Errorf("building %s: %s", c.Variant, pipeline.DescribeError(err))
+				return fmt.Errorf("building %s: %s", c.Variant, failure.Describe(err))
 			}
 			fmt.Println("built", c.Variant)
 			return nil

@@ -13,6 +13,7 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // AppFlags are the flags every build command shares; each falls back to an env var.
@@ -173,7 +174,7 @@ func connect(ctx context.Context) (*dagger.Client, error) {
 	select {
 	case r := <-done:
 		if r.err != nil {
-			return nil, fmt.Errorf("no reachable Dagger engine (%s): %s", pipeline.DescribeError(r.err), engineHint)
+			return nil, fmt.Errorf("no reachable Dagger engine (%s): %s", failure.Describe(r.err), engineHint)
 		}
 		progress.release()
 		return r.client, nil

@@ -6,14 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
 	"dagger.io/dagger"
 	"github.com/moby/patternmatcher/ignorefile"
+	"github.com/multistage/multistage/pipeline/failure"
 	"github.com/multistage/multistage/pipeline/project"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // AppSource says how the app directory was read: what was left out, and by which rule.
@@ -34,7 +35,7 @@ type AppSource struct {
 func (p *Pipeline) readApp(ctx context.Context) error {
 	entries, err := p.opts.App.Entries(ctx)
 	if err != nil {
-		return fmt.Errorf("app directory cannot be read (%s): pass a directory that holds app.py and requirements.txt (or a pyproject.toml)", cleanEngineError(err))
+		return fmt.Errorf("app directory cannot be read (%s): pass a directory that holds app.py and requirements.txt (or a pyproject.toml)", failure.Line(err))
 	}
 	if len(entries) == 0 {
 		return errors.New("app directory is empty: add app.py and requirements.txt, or a pyproject.toml")
@@ -66,7 +67,7 @@ func (p *Pipeline) excludes(ctx context.Context, entries []string) (*AppSource, 
 	if slices.Contains(entries, ".dockerignore") {
 		text, err := p.opts.App.File(".dockerignore").Contents(ctx)
 		if err != nil {
-			return nil, fmt.Errorf(".dockerignore cannot be read (%s): fix or remove it", cleanEngineError(err))
+			return nil, fmt.Errorf(".dockerignore cannot be read (%s): fix or remove it", failure.Line(err))
 		}
 		patterns, err := ignorefile.ReadAll(strings.NewReader(text))
 		if err != nil {
@@ -80,7 +81,7 @@ func (p *Pipeline) excludes(ctx context.Context, entries []string) (*AppSource, 
 	patterns := slices.Clone(DefaultExcludes)
 	cfgs, err := p.opts.App.Glob(ctx, "**/pyvenv.cfg")
 	if err != nil {
-		return nil, fmt.Errorf("app directory cannot be read (%s)", cleanEngineError(err))
+		return nil, fmt.Errorf("app directory cannot be read (%s)", failure.Line(err))
 	}
 	var venvs []string
 	for _, cfg := range cfgs {
@@ -100,7 +101,7 @@ func (p *Pipeline) projectInput(ctx context.Context) (project.Input, error) {
 		DefaultPythonVersion: DefaultPythonVersion, Command: p.opts.Command, Port: p.opts.Port}
 	paths, err := p.app.Glob(ctx, "**")
 	if err != nil {
-		return in, fmt.Errorf("app directory cannot be read (%s)", cleanEngineError(err))
+		return in, fmt.Errorf("app directory cannot be read (%s)", failure.Line(err))
 	}
 	in.Paths = paths
 	var mu sync.Mutex
@@ -115,7 +116,7 @@ func (p *Pipeline) projectInput(ctx context.Context) (project.Input, error) {
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {
-				firstErr = fmt.Errorf("%s cannot be read (%s)", name, cleanEngineError(err))
+				firstErr = fmt.Errorf("%s cannot be read (%s)", name, failure.Line(err))
 			}
 			in.Files[name] = project.Keep(name, []byte(text))
 		})
@@ -155,58 +156,14 @@ func (p *Pipeline) countLeftOut(ctx context.Context) error {
 	if p.source.Rule == "defaults" {
 		p.source.Withheld = withheldSecrets(given, sent)
 	}
-	out, err := p.withScripts(p.runtimeBase()).
+	out, err := p.scripts.Mount(p.runtimeBase()).
 		WithMountedDirectory("/tmp/given", p.opts.App).
 		WithMountedDirectory("/tmp/sent", p.app).
-		WithExec(script([]string{"python"}, "left_out.py", "/tmp/given", "/tmp/sent")).
+		WithExec(scripts.Command([]string{"python"}, "left_out.py", "/tmp/given", "/tmp/sent")).
 		Stdout(ctx)
 	if err != nil {
 		return err
 	}
 	_, err = fmt.Fscan(bytes.NewBufferString(out), &p.source.LeftOutFiles, &p.source.LeftOutBytes)
 	return err
-}
-
-// DescribeError turns a failed build step (or any engine error) into one line: the step and what it
-// said last (for pip, its ERROR lines).
-func DescribeError(err error) string {
-	var exec *dagger.ExecError
-	if !errors.As(err, &exec) {
-		return cleanEngineError(err)
-	}
-	step := strings.Join(exec.Cmd, " ")
-	if len(step) > 60 {
-		step = step[:60] + "…"
-	}
-	return fmt.Sprintf("step `%s` failed (exit %d): %s", step, exec.ExitCode, lastErrorLines(exec.Stderr+"\n"+exec.Stdout))
-}
-
-// buildCause is how a package's build says why it failed, in the lines pip passes on.
-var buildCause = regexp.MustCompile(`^Error: |fatal error: |: error: `)
-
-// lastErrorLines picks pip's ERROR lines from an output, after the first line in
-// which a package's own build said why it failed (setup.py's "Error: pg_config
-// executable not found.", a compiler's "fatal error: …"), else its last line.
-func lastErrorLines(output string) string {
-	var errs []string
-	last, cause := "", ""
-	for _, line := range strings.Split(output, "\n") {
-		line = strings.TrimSpace(line)
-		if strings.HasPrefix(line, "ERROR:") {
-			errs = append(errs, line)
-		}
-		if cause == "" && buildCause.MatchString(line) {
-			cause = line
-		}
-		if line != "" {
-			last = line
-		}
-	}
-	if cause != "" {
-		errs = append([]string{cause}, errs...)
-	}
-	if len(errs) > 0 {
-		return strings.Join(errs, " ")
-	}
-	return last
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // BaseImage is one base the pipeline used, as the report records it.
@@ -21,14 +22,14 @@ func (p *Pipeline) pinBases(ctx context.Context) error {
 	if p.opts.BuilderBase == nil {
 		ref, err := p.builderBase().ImageRef(ctx)
 		if err != nil {
-			return fmt.Errorf("resolving the builder base python:%s: %s", p.opts.PythonVersion, cleanEngineError(err))
+			return fmt.Errorf("resolving the builder base python:%s: %s", p.opts.PythonVersion, failure.Line(err))
 		}
 		p.opts.BuilderBase, p.opts.BuilderBaseName = p.client.Container().From(ref), ref
 	}
 	if p.opts.RuntimeBase == nil {
 		ref, err := p.runtimeBase().ImageRef(ctx)
 		if err != nil {
-			return fmt.Errorf("resolving the runtime base python:%s-slim: %s", p.opts.PythonVersion, cleanEngineError(err))
+			return fmt.Errorf("resolving the runtime base python:%s-slim: %s", p.opts.PythonVersion, failure.Line(err))
 		}
 		p.opts.RuntimeBase, p.opts.RuntimeBaseName = p.client.Container().From(ref), ref
 	}

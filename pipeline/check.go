@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // logLines is how many of the app's last output lines a failed check keeps.
@@ -46,7 +47,7 @@ func (p *Pipeline) Check(ctx context.Context, name string, image *dagger.Contain
 	}
 	// Build first: the timeout and the ready time are about serving, not building.
 	if _, err := image.Sync(ctx); err != nil {
-		return CheckResult{Error: "the image did not build: " + DescribeError(err)}
+		return CheckResult{Error: "the image did not build: " + failure.Describe(err)}
 	}
 	return p.checkVariant(ctx, variant, image)
 }
@@ -90,13 +91,13 @@ func (p *Pipeline) runProbe(ctx context.Context, image *dagger.Container) (Check
 		Ports: []dagger.PortForward{{Backend: p.opts.Port, Protocol: dagger.NetworkProtocolTcp}},
 	}).Start(ctx)
 	if err != nil {
-		return CheckResult{}, fmt.Errorf("starting the app: %s", cleanEngineError(err))
+		return CheckResult{}, fmt.Errorf("starting the app: %s", failure.Line(err))
 	}
 	// Stopping takes the engine 0.1–0.2 s: do it beside the caller's next steps.
 	defer func() { go stopService(service) }()
 	endpoint, err := tunnel.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
 	if err != nil {
-		return CheckResult{}, fmt.Errorf("reaching the app's tunnel: %s", cleanEngineError(err))
+		return CheckResult{}, fmt.Errorf("reaching the app's tunnel: %s", failure.Line(err))
 	}
 	return pollUntilAnswered(ctx, endpoint, p.opts.Port, p.probe, timeout), nil
 }
@@ -158,13 +159,13 @@ func (p *Pipeline) runForLogs(ctx context.Context, image *dagger.Container) (log
 	seconds := min(p.opts.CheckTimeout, 5*time.Second)
 	ctx, cancel := context.WithTimeout(ctx, seconds+30*time.Second)
 	defer cancel()
-	args := script([]string{"python"}, "logs.py", append([]string{strconv.FormatFloat(seconds.Seconds(), 'f', 1, 64), strconv.Itoa(logLines)}, command...)...)
-	run := p.withScripts(image).
+	args := scripts.Command([]string{"python"}, "logs.py", append([]string{strconv.FormatFloat(seconds.Seconds(), 'f', 1, 64), strconv.Itoa(logLines)}, command...)...)
+	run := p.scripts.Mount(image).
 		WithEnvVariable("MULTISTAGE_LOGS_AT", strconv.FormatInt(time.Now().UnixNano(), 10)).
 		WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
 	out, err := run.Stdout(ctx)
 	if err != nil {
-		return []string{"(no logs: " + cleanEngineError(err) + ")"}, false
+		return []string{"(no logs: " + failure.Line(err) + ")"}, false
 	}
 	code, err := run.ExitCode(ctx)
 	return strings.Split(strings.TrimRight(out, "\n"), "\n"), err == nil && code != logsStillRunning
@@ -187,29 +188,6 @@ func imageCommand(ctx context.Context, image *dagger.Container) ([]string, error
 	return command, nil
 }
 
-var (
-	traceparent = regexp.MustCompile(`\s*\[traceparent:[^\]]*\]`)
-	ansiColour  = regexp.MustCompile(`\x1b\[[0-9;]*[a-zA-Z]`)
-)
-
-// cleanEngineError keeps the first line of an engine error, without its trace id or
-// terminal colours (the Dagger CLI's progress can end up in a connection error).
-func cleanEngineError(err error) string {
-	return traceparent.ReplaceAllString(firstLine(ansiColour.ReplaceAllString(err.Error(), "")), "")
-}
-
 func roundSeconds(d time.Duration) float64 {
 	return float64(d.Round(time.Millisecond)) / float64(time.Second)
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	return line
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

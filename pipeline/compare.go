@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // Built is a variant's image, kept after Compare so a caller can export it.
@@ -48,7 +49,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 	eachIndex(len(variants), func(i int) {
 		image, err := p.buildSynced(ctx, variants[i])
 		if err != nil {
-			why := DescribeError(err)
+			why := failure.Describe(err)
 			report.Images[i].Error = why
 			report.Images[i].Check = CheckResult{Error: "not built: " + why}
 			return
@@ -74,7 +75,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 			err = inventoryErr
 		}
 		if err != nil {
-			report.Images[i].Error = cleanEngineError(err)
+			report.Images[i].Error = failure.Line(err)
 			return
 		}
 		report.Images[i].Sizes, report.Images[i].Layers, report.Images[i].Contents = m.Sizes, m.Layers, &m.Contents

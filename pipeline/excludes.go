@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/moby/patternmatcher"
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // ExcludeRule is one group of the default exclusions: what an app directory without a
@@ -114,7 +115,7 @@ func (p *Pipeline) contentExcludes(ctx context.Context, venvs []string) ([]strin
 	for _, pattern := range []string{"**/.env.*", "**/*.pem"} {
 		found, err := p.opts.App.Glob(ctx, pattern)
 		if err != nil {
-			return nil, fmt.Errorf("app directory cannot be read (%s)", cleanEngineError(err))
+			return nil, fmt.Errorf("app directory cannot be read (%s)", failure.Line(err))
 		}
 		candidates = append(candidates, found...)
 	}
@@ -129,7 +130,7 @@ func (p *Pipeline) contentExcludes(ctx context.Context, venvs []string) ([]strin
 		}
 		text, err := p.opts.App.File(name).Contents(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%s cannot be read (%s)", name, cleanEngineError(err))
+			return nil, fmt.Errorf("%s cannot be read (%s)", name, failure.Line(err))
 		}
 		switch {
 		case isTemplate && !holdsValues(text):

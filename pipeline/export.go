@@ -3,12 +3,13 @@ package pipeline
 import (
 	"context"
 
-	"dagger.io/dagger"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"dagger.io/dagger"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"

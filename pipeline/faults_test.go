@@ -12,6 +12,7 @@ import (
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // appDir writes an app directory from file contents.
@@ -126,7 +127,7 @@ func TestBuildFailuresSurfacePipsOwnError(t *testing.T) {
 			if err == nil {
 				t.Fatal("built although a requirement cannot be found")
 			}
-			msg := pipeline.DescribeError(err)
+			msg := failure.Describe(err)
 			if !strings.Contains(msg, "ERROR: ") || !strings.Contains(msg, "pip install") || strings.Contains(msg, "\n") {
 				t.Fatalf("want pip's ERROR line on one line, got %q", msg)
 			}

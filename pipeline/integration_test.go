@@ -22,6 +22,7 @@ import (
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // kitPipeline is the pipeline exactly as users run it, with the offline kit's bases
@@ -445,7 +446,7 @@ assert ctypes.CDLL(None).abs(-3) == 3
 print("linked ok")`
 	out, err := minimal.WithExec([]string{"python", "-c", probe}).Stdout(context.Background())
 	if err != nil || strings.TrimSpace(out) != "linked ok" {
-		t.Fatalf("minimal cannot use ssl, _hashlib or ctypes: %q %s", out, pipeline.DescribeError(err))
+		t.Fatalf("minimal cannot use ssl, _hashlib or ctypes: %q %s", out, failure.Describe(err))
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"fmt"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // PythonDist is a Python distribution in an image.
@@ -57,12 +59,12 @@ const inventoryOut = "/tmp/multistage-inventory.json"
 func (p *Pipeline) Inventory(ctx context.Context, image *dagger.Container) (*Inventory, error) {
 	// scripts/inventory.py reads its Python distributions, its Debian packages and the
 	// files the secret scan reads.
-	out, err := p.withScripts(image).
-		WithExec(script([]string{"python", "-I"}, "inventory.py", inventoryOut, appPath)).
+	out, err := p.scripts.Mount(image).
+		WithExec(scripts.Command([]string{"python", "-I"}, "inventory.py", inventoryOut, appPath)).
 		File(inventoryOut).
 		Contents(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("reading what the image holds: %s", cleanEngineError(err))
+		return nil, fmt.Errorf("reading what the image holds: %s", failure.Line(err))
 	}
 	var inv Inventory
 	if err := json.Unmarshal([]byte(out), &inv); err != nil {
@@ -77,12 +79,12 @@ func (p *Pipeline) Inventory(ctx context.Context, image *dagger.Container) (*Inv
 func (p *Pipeline) carriedPackages(ctx context.Context, assembled *dagger.Container) ([]DebianPackage, OSRelease, error) {
 	// scripts/carried.py names, in the builder, the Debian packages of those files.
 	const out = "/tmp/multistage-carried.json"
-	data, err := p.withScripts(assembled).
-		WithExec(script([]string{"python"}, "carried.py", out, minimalRoot+"/base", minimalRoot+"/venv")).
+	data, err := p.scripts.Mount(assembled).
+		WithExec(scripts.Command([]string{"python"}, "carried.py", out, minimalRoot+"/base", minimalRoot+"/venv")).
 		File(out).
 		Contents(ctx)
 	if err != nil {
-		return nil, OSRelease{}, fmt.Errorf("naming the packages minimal carries: %s", cleanEngineError(err))
+		return nil, OSRelease{}, fmt.Errorf("naming the packages minimal carries: %s", failure.Line(err))
 	}
 	var answer struct {
 		Packages []DebianPackage `json:"packages"`

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // readLink prints, from inside an image, what a path is: the link's target and its
@@ -54,7 +55,7 @@ func servesWithALink(t *testing.T, p *pipeline.Pipeline, path, target string, va
 				_, err = image.Sync(ctx)
 			}
 			if err != nil {
-				t.Fatalf("%s does not build: %s", variant, pipeline.DescribeError(err))
+				t.Fatalf("%s does not build: %s", variant, failure.Describe(err))
 			}
 			if result := p.Check(ctx, variant, image); !result.Passed {
 				t.Errorf("%s does not serve: %+v", variant, result)

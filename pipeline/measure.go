@@ -7,6 +7,8 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // Sizes of one image, measured from the image tarball the engine makes.
@@ -72,7 +74,7 @@ var measureVolume = "multistage-measure-" + measureVersion
 // listing, so after an app edit only the new layer is unpacked.
 func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measurement, error) {
 	// scripts/measure.py reads the image tarball inside the engine (it says what it writes).
-	out, err := p.withScripts(p.runtimeBase()).
+	out, err := p.scripts.Mount(p.runtimeBase()).
 		WithMountedFile("/measure/image.tar", ImageTarball(image)).
 		// The base's tarball says which of the image's layers are the base's own (the
 		// engine has its gzip layers already, from the images built on it).
@@ -83,11 +85,11 @@ func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measur
 		// -I: nothing from the base's environment (PYTHON* variables) changes the reading.
 		// The reading goes to a file measure.py writes: an exec's stdout reaches the
 		// client's progress output even when redirected, and a reading is megabytes.
-		WithExec(script([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache"}, "measure.py", "/measure/image.tar", "/measure/kept", "/tmp/reading.json", "/measure/base.tar")).
+		WithExec(scripts.Command([]string{"python", "-I", "-X", "pycache_prefix=/measure/pycache"}, "measure.py", "/measure/image.tar", "/measure/kept", "/tmp/reading.json", "/measure/base.tar")).
 		File("/tmp/reading.json").
 		Contents(ctx)
 	if err != nil {
-		return Measurement{}, fmt.Errorf("reading the image tarball: %s", cleanEngineError(err))
+		return Measurement{}, fmt.Errorf("reading the image tarball: %s", failure.Line(err))
 	}
 	var reading engineReading
 	if err := json.Unmarshal([]byte(out), &reading); err != nil {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // minimalRoot is where the builder assembles the minimal image's root filesystem.
@@ -44,10 +45,10 @@ func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 func (p *Pipeline) minimalAssembly(keep ...string) *dagger.Container {
 	uid := strconv.Itoa(AppUID)
 	python := []string{"python"}
-	return p.withScripts(p.Builder()).
-		WithExec(script(python, "assemble.py", append(append([]string{minimalRoot, venvPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)...)).
-		WithExec(script(python, "stamp.py", minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch))).
-		WithoutMount(scriptsPath)
+	return p.scripts.Mount(p.Builder()).
+		WithExec(scripts.Command(python, "assemble.py", append(append([]string{minimalRoot, venvPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)...)).
+		WithExec(scripts.Command(python, "stamp.py", minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch))).
+		WithoutMount(scripts.Path)
 }
 
 // libArgs passes the libraries the user named to assemble.py.

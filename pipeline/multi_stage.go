@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // Paths and identity shared by the builder and production stages.
@@ -86,7 +87,7 @@ func (p *Pipeline) productionDependencies(ctx context.Context) (*dagger.Containe
 		image = image.WithDirectory("/", native.root)
 	}
 	return p.withChanges(image, func(c *dagger.Container) *dagger.Container {
-		return p.withScripts(c).WithExec(script([]string{venvPath + "/bin/python"}, "precompile.py"))
+		return p.scripts.Mount(c).WithExec(scripts.Command([]string{venvPath + "/bin/python"}, "precompile.py"))
 	}), nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 const (
@@ -84,12 +86,12 @@ type nativeScanOnce struct {
 func (p *Pipeline) scanNative(ctx context.Context) (*NativeScan, error) {
 	// scripts/native.py finds what the venv's compiled code links that the runtime base
 	// lacks, and copies it out of the builder.
-	scanned := p.withScripts(p.stepEnv(p.Builder())).
+	scanned := p.scripts.Mount(p.stepEnv(p.Builder())).
 		WithMountedDirectory(runtimeRootMount, p.runtimeBase().Rootfs()).
-		WithExec(script([]string{"python"}, "native.py", append([]string{nativeOut, runtimeRootMount, venvPath, strconv.Itoa(p.opts.SourceDateEpoch)}, p.opts.RuntimeLibs...)...))
+		WithExec(scripts.Command([]string{"python"}, "native.py", append([]string{nativeOut, runtimeRootMount, venvPath, strconv.Itoa(p.opts.SourceDateEpoch)}, p.opts.RuntimeLibs...)...))
 	data, err := scanned.File(nativeOut + "/native.json").Contents(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("finding the native libraries the venv links: %s", cleanEngineError(err))
+		return nil, fmt.Errorf("finding the native libraries the venv links: %s", failure.Line(err))
 	}
 	scan, err := parseNativeScan(data)
 	if err != nil {
@@ -162,9 +164,9 @@ func (p *Pipeline) checkLinks(ctx context.Context, image *dagger.Container) erro
 	// once the app is in); the image's own python finds the rest.
 	// scripts/linkcheck.py lists the libraries the image's compiled modules need and
 	// its loader cannot find.
-	out, err := p.withScripts(image).WithExec(script([]string{"python"}, "linkcheck.py", venvPath)).Stdout(ctx)
+	out, err := p.scripts.Mount(image).WithExec(scripts.Command([]string{"python"}, "linkcheck.py", venvPath)).Stdout(ctx)
 	if err != nil {
-		return fmt.Errorf("checking the links of the image's compiled modules: %s", cleanEngineError(err))
+		return fmt.Errorf("checking the links of the image's compiled modules: %s", failure.Line(err))
 	}
 	missing := parseMissingLinks(out)
 	if len(missing) == 0 {

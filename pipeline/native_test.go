@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // buildELF compiles a program that links the given libraries (as -l:NAME), or skips.
@@ -184,7 +185,7 @@ func TestPipsReasonLeadsABuildFailure(t *testing.T) {
 error: metadata-generation-failed
 ERROR: Could not install packages due to an OSError`
 	err := &dagger.ExecError{Cmd: []string{"pip", "install", "psycopg2"}, ExitCode: 1, Stderr: output}
-	got := DescribeError(err)
+	got := failure.Describe(err)
 	if !strings.Contains(got, "Error: pg_config executable not found. ERROR: Could not install packages") {
 		t.Fatalf("pip's own reason is not first: %q", got)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // wheelsPath is where the wheels directory is mounted for an install step only.
@@ -94,7 +95,7 @@ func (p *Pipeline) checkWheels(ctx context.Context) error {
 	}
 	entries, err := p.opts.Wheels.Entries(ctx)
 	if err != nil {
-		return fmt.Errorf("wheels directory cannot be read (%s): pass the wheels/ of `go run ./ci kit --dir DIR`, or a directory of .whl files", cleanEngineError(err))
+		return fmt.Errorf("wheels directory cannot be read (%s): pass the wheels/ of `go run ./ci kit --dir DIR`, or a directory of .whl files", failure.Line(err))
 	}
 	for _, e := range entries {
 		if strings.HasSuffix(e, ".whl") {

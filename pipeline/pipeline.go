@@ -12,6 +12,7 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline/project"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // Pipeline builds, checks and measures the variants of one app.
@@ -29,7 +30,7 @@ type Pipeline struct {
 	probe Probe
 	// scripts is the directory of helper scripts (scripts.go), made once and shared
 	// by copies of the pipeline (a rebuild for --verify-reproducible).
-	scripts *scriptsDirectory
+	scripts *scripts.Set
 	// native is the scan of what the venv links (native.go), made once per build.
 	native *nativeScanOnce
 }
@@ -40,7 +41,7 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Pipeline{client: client, opts: opts, scripts: &scriptsDirectory{}, native: &nativeScanOnce{}}
+	p := &Pipeline{client: client, opts: opts, scripts: scripts.New(client), native: &nativeScanOnce{}}
 	if err := p.readApp(ctx); err != nil {
 		return nil, err
 	}

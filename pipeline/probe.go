@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // probeInterval is the pause between two requests while the app is not answering yet.
@@ -95,7 +97,7 @@ func pollUntilAnswered(ctx context.Context, address string, port int, probe Prob
 	for {
 		result.Attempts++
 		status, body, server, err := getOnce(ctx, client, address+probe.Path, time.Until(deadline))
-		result.Status, result.Body, result.Server = status, truncate(body, maxReportedBody), server
+		result.Status, result.Body, result.Server = status, failure.Truncate(body, maxReportedBody), server
 		good, want := probe.accepts(status, body)
 		switch {
 		case err == nil && good:
@@ -103,7 +105,7 @@ func pollUntilAnswered(ctx context.Context, address string, port int, probe Prob
 			return result
 		case err == nil:
 			wrongAnswers++
-			result.Error = fmt.Sprintf("GET %s answered %d %q, want %s", probe.Path, status, truncate(body, 80), want)
+			result.Error = fmt.Sprintf("GET %s answered %d %q, want %s", probe.Path, status, failure.Truncate(body, 80), want)
 			if wrongAnswers >= wrongAnswersToStop {
 				return result
 			}

@@ -13,6 +13,7 @@ import (
 	"github.com/multistage/multistage/internal/fixture"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/failure"
 	"github.com/multistage/multistage/pipeline/project"
 )
 
@@ -182,10 +183,10 @@ func TestLockedHashesAreChecked(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := kitPipeline(t, dir, nil).Builder().Sync(context.Background())
-			if err == nil || !strings.Contains(pipeline.DescribeError(err), "hash") {
+			if err == nil || !strings.Contains(failure.Describe(err), "hash") {
 				t.Fatalf("a wrong hash installed anyway: %v", err)
 			}
-			t.Logf("%s: %s", tp.lock, pipeline.DescribeError(err))
+			t.Logf("%s: %s", tp.lock, failure.Describe(err))
 		})
 	}
 }

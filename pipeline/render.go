@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // Report formats, as --format spells them.
@@ -197,7 +199,7 @@ func versusText(c *Comparison) string {
 func detailLines(image ImageReport) []string {
 	var lines []string
 	if image.Error != "" {
-		lines = append(lines, "error: "+firstLine(image.Error))
+		lines = append(lines, "error: "+failure.FirstLine(image.Error))
 	}
 	if len(image.Layers) > 0 {
 		parts := make([]string, len(image.Layers))
@@ -229,7 +231,7 @@ func detailLines(image ImageReport) []string {
 	}
 	if image.Check.Passed {
 		// What answered the probe: its status and the first bytes of its body.
-		lines = append(lines, fmt.Sprintf("answered: %d %q", image.Check.Status, truncate(strings.TrimSpace(image.Check.Body), 60)))
+		lines = append(lines, fmt.Sprintf("answered: %d %q", image.Check.Status, failure.Truncate(strings.TrimSpace(image.Check.Body), 60)))
 	}
 	if image.Check.Passed && image.Check.Server != "" {
 		lines = append(lines, "served by: "+image.Check.Server)

@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+
+	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // reportPage is the HTML report's template: one self-contained file, its style
@@ -156,7 +158,7 @@ func htmlImageOf(image ImageReport, full int64, limits []BudgetResult) htmlImage
 		v.BadgeClass = "bad"
 	}
 	if image.Error != "" {
-		v.Error = firstLine(image.Error)
+		v.Error = failure.FirstLine(image.Error)
 	}
 	if !image.Check.Passed {
 		v.CheckError, v.Why = image.Check.Error, keyLogLine(image.Check.Logs)

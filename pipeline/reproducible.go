@@ -9,6 +9,8 @@ import (
 	"dagger.io/dagger"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // DefaultSourceDateEpoch is the time every file the pipeline writes carries when
@@ -18,7 +20,7 @@ const DefaultSourceDateEpoch = 0
 
 // Paths where an install step mounts something for itself: the mount points are
 // left behind in the step's filesystem, and are not part of what it installed.
-var stepMountPoints = []string{wheelsPath, projectPath, scriptsPath}
+var stepMountPoints = []string{wheelsPath, projectPath, scripts.Path}
 
 // stamped gives every file and directory of dir the source date, so that the same
 // content makes the same layer whenever it is built.
@@ -46,8 +48,8 @@ const handoffPath = "/tmp/multistage-handoff"
 // a container of its own: Dagger's Directory.withTimestamps follows links, and fails
 // on a venv's bin/python, whose target lies outside the tree.
 func (p *Pipeline) handoff(builder *dagger.Container, src, dest string) *dagger.Directory {
-	return p.withScripts(builder).
-		WithExec(script([]string{"python"}, "stamp.py", handoffPath, strconv.Itoa(p.opts.SourceDateEpoch), src, dest)).
+	return p.scripts.Mount(builder).
+		WithExec(scripts.Command([]string{"python"}, "stamp.py", handoffPath, strconv.Itoa(p.opts.SourceDateEpoch), src, dest)).
 		Directory(handoffPath)
 }
 
@@ -125,24 +127,24 @@ func (p *Pipeline) verifyReproducible(ctx context.Context, variant Variant, firs
 	again.native = &nativeScanOnce{} // the rebuild scans again, as it runs every step again
 	second, err := again.buildSynced(ctx, variant)
 	if err != nil {
-		return Reproducibility{Error: "the second build failed: " + DescribeError(err)}
+		return Reproducibility{Error: "the second build failed: " + failure.Describe(err)}
 	}
 	remeasured, err := p.Measure(ctx, second)
 	if err != nil {
-		return Reproducibility{Error: "the second build could not be measured: " + cleanEngineError(err)}
+		return Reproducibility{Error: "the second build could not be measured: " + failure.Line(err)}
 	}
 	layer := firstDifferingLayer(measured.Layers, remeasured.Layers)
 	if layer == 0 {
 		return Reproducibility{Reproducible: true}
 	}
 	result := Reproducibility{Layer: layer}
-	out, err := p.withScripts(p.runtimeBase()).
+	out, err := p.scripts.Mount(p.runtimeBase()).
 		WithMountedDirectory("/tmp/first", first.Rootfs()).
 		WithMountedDirectory("/tmp/second", second.Rootfs()).
-		WithExec(script([]string{"python"}, "tree_diff.py", "/tmp/first", "/tmp/second")).
+		WithExec(scripts.Command([]string{"python"}, "tree_diff.py", "/tmp/first", "/tmp/second")).
 		Stdout(ctx)
 	if err != nil {
-		result.Error = "the two builds could not be compared: " + cleanEngineError(err)
+		result.Error = "the two builds could not be compared: " + failure.Line(err)
 		return result
 	}
 	for i, line := range strings.Split(strings.TrimSpace(out), "\n") {

@@ -3,11 +3,13 @@ package pipeline
 import (
 	_ "embed"
 	"strings"
+
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // stopOnSigterm is the launcher a production image runs a Python script with, so that
 // SIGTERM stops it (scripts/stop_on_sigterm.py says why). It travels inside the venv.
-var stopOnSigterm = scriptSource("stop_on_sigterm.py")
+var stopOnSigterm = scripts.Source("stop_on_sigterm.py")
 
 // launcherPath is where the launcher lies in the venv (so it crosses with it).
 const launcherPath = venvPath + "/bin/multistage-stop-on-sigterm.py"

@@ -22,6 +22,7 @@ import (
 	"dagger/multistage/internal/dagger"
 
 	lib "dagger.io/dagger"
+	"dagger.io/dagger/dag"
 	"github.com/multistage/multistage/pipeline"
 )
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/kit"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // podmanWay is way B: the same recipes as Dockerfiles, built and run by podman.
@@ -71,14 +72,14 @@ func newPodman(ctx context.Context, k *kit.Result, work string) (*podmanWay, err
 	if err != nil {
 		return nil, err
 	}
-	scripts := filepath.Join(work, "scripts")
-	if err := os.MkdirAll(scripts, 0o755); err != nil {
+	scriptDir := filepath.Join(work, "scripts")
+	if err := os.MkdirAll(scriptDir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(scripts, "precompile.py"), []byte(pipeline.PrecompileScript), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(scriptDir, "precompile.py"), []byte(scripts.Precompile), 0o644); err != nil {
 		return nil, err
 	}
-	way := &podmanWay{wheels: k.Wheels, scripts: scripts, dockerfiles: map[string]string{}}
+	way := &podmanWay{wheels: k.Wheels, scripts: scriptDir, dockerfiles: map[string]string{}}
 	for variant, text := range map[string]string{pipeline.VariantSingleStage: singleStageDockerfile, pipeline.VariantMultiStage: multiStageDockerfile} {
 		path := filepath.Join(work, "Dockerfile."+variant)
 		if err := os.WriteFile(path, []byte(fmt.Sprintf(text, builder, runtime)), 0o644); err != nil {
