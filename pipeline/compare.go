@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/check"
 	"github.com/multistage/multistage/pipeline/failure"
 )
 
@@ -51,7 +52,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		if err != nil {
 			why := failure.Describe(err)
 			report.Images[i].Error = why
-			report.Images[i].Check = CheckResult{Error: "not built: " + why}
+			report.Images[i].Check = check.Result{Error: "not built: " + why}
 			return
 		}
 		built[i].Image = image

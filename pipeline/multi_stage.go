@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/project"
 	"github.com/multistage/multistage/pipeline/scripts"
 )
 
@@ -131,7 +132,7 @@ var healthcheckOptions = dagger.ContainerWithDockerHealthcheckOpts{
 // healthcheckCommand asks the app for the probe's path with the Python the image
 // already has, and accepts the probe's statuses: a redirect is an answer, not
 // followed (urllib raises it as an HTTPError once the handler declines it).
-func healthcheckCommand(port int, probe Probe) []string {
+func healthcheckCommand(port int, probe project.Probe) []string {
 	accepted := "200<=s<400"
 	if probe.Status != 0 {
 		accepted = fmt.Sprintf("s==%d", probe.Status)

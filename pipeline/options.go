@@ -14,7 +14,6 @@ import (
 const (
 	DefaultPythonVersion = "3.13"
 	DefaultPort          = 5000
-	DefaultCheckPath     = "/"
 	DefaultCheckTimeout  = 30 * time.Second
 	// MaxCheckTimeout bounds a check so that a misconfigured run cannot hang a CI job.
 	MaxCheckTimeout = 10 * time.Minute
@@ -164,33 +163,8 @@ func (o Options) Validate() error {
 	return nil
 }
 
-// probeFor is the check in force: each part from the options when given, else from
-// the project's own [tool.multistage.check], else the default (GET /, 200–399, any body).
-func probeFor(o Options, own *project.CheckSpec) Probe {
-	if own == nil {
-		own = &project.CheckSpec{}
-	}
-	probe := Probe{Path: firstNonEmpty(o.CheckPath, own.Path, DefaultCheckPath), Status: o.ExpectStatus}
-	if probe.Status == 0 {
-		probe.Status = own.Status
-	}
-	switch {
-	case o.Expect != "" || o.ExpectRegex != "":
-		probe.Contains, probe.Regex, probe.BodyFrom = o.Expect, o.ExpectRegex, "--expect"
-	case own.Expect != "" || own.ExpectRegex != "":
-		probe.Contains, probe.Regex, probe.BodyFrom = own.Expect, own.ExpectRegex, project.CheckSource
-	}
-	if probe.Regex != "" {
-		probe.regex = regexp.MustCompile(probe.Regex) // validated before
-	}
-	return probe
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+// askedCheck is the check the options ask for, each part empty where they leave it
+// to the project (project.ProbeFor).
+func (o Options) askedCheck() project.CheckSpec {
+	return project.CheckSpec{Path: o.CheckPath, Status: o.ExpectStatus, Expect: o.Expect, ExpectRegex: o.ExpectRegex}
 }

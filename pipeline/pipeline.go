@@ -11,6 +11,7 @@ import (
 	"net/url"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/check"
 	"github.com/multistage/multistage/pipeline/project"
 	"github.com/multistage/multistage/pipeline/scripts"
 )
@@ -27,7 +28,9 @@ type Pipeline struct {
 	// plan is what every recipe installs and how the app starts, read once.
 	plan *project.Plan
 	// probe is the check in force: the options over the project's own check.
-	probe Probe
+	probe project.Probe
+	// checker proves that an image serves, with the probe above.
+	checker *check.Checker
 	// scripts is the directory of helper scripts (scripts.go), made once and shared
 	// by copies of the pipeline (a rebuild for --verify-reproducible).
 	scripts *scripts.Set
@@ -45,7 +48,8 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 	if err := p.readApp(ctx); err != nil {
 		return nil, err
 	}
-	p.probe = probeFor(opts, p.plan.Check)
+	p.probe = project.ProbeFor(opts.askedCheck(), p.plan.Check)
+	p.checker = check.New(client, p.scripts, check.Spec{Port: opts.Port, Probe: p.probe, Timeout: opts.CheckTimeout})
 	if err := p.checkWheels(ctx); err != nil {
 		return nil, err
 	}
@@ -68,7 +72,7 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 func (p *Pipeline) Options() Options { return p.opts }
 
 // Probe is the check every image is given.
-func (p *Pipeline) Probe() Probe { return p.probe }
+func (p *Pipeline) Probe() project.Probe { return p.probe }
 
 // Plan is the project plan every recipe follows.
 func (p *Pipeline) Plan() *project.Plan { return p.plan }

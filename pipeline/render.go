@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/multistage/multistage/pipeline/check"
 	"github.com/multistage/multistage/pipeline/failure"
 )
 
@@ -174,7 +175,7 @@ func yesNo(found []string) string {
 	return "yes"
 }
 
-func readyText(check CheckResult) string {
+func readyText(check check.Result) string {
 	if !check.Passed {
 		return "-"
 	}

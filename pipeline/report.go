@@ -1,6 +1,9 @@
 package pipeline
 
-import "github.com/multistage/multistage/pipeline/project"
+import (
+	"github.com/multistage/multistage/pipeline/check"
+	"github.com/multistage/multistage/pipeline/project"
+)
 
 // ReportSchemaVersion changes only when a JSON field changes meaning or goes away.
 // 2: the project plan (project) and what the app directory left out (appSource).
@@ -14,7 +17,7 @@ type Report struct {
 	PythonVersion string `json:"pythonVersion"`
 	Port          int    `json:"port"`
 	// Probe is what every check asked, and what counted as a good answer.
-	Probe Probe `json:"probe"`
+	Probe project.Probe `json:"probe"`
 	// SourceDateEpoch is the time every file the pipeline wrote carries, and the
 	// exported images' creation time.
 	SourceDateEpoch int `json:"sourceDateEpoch"`
@@ -36,12 +39,12 @@ type Report struct {
 
 // ImageReport is one variant's image: how it was made, what it weighs, whether it serves.
 type ImageReport struct {
-	Variant        string      `json:"variant"`
-	Description    string      `json:"description"`
-	ExpectedToPass bool        `json:"expectedToPass"`
-	Check          CheckResult `json:"check"`
-	Sizes          Sizes       `json:"sizes"`
-	Layers         []Layer     `json:"layers"`
+	Variant        string       `json:"variant"`
+	Description    string       `json:"description"`
+	ExpectedToPass bool         `json:"expectedToPass"`
+	Check          check.Result `json:"check"`
+	Sizes          Sizes        `json:"sizes"`
+	Layers         []Layer      `json:"layers"`
 	// NativeLibraries are the shared libraries the image carries because the venv's
 	// compiled code links them (or they were named) and the runtime base lacks them.
 	NativeLibraries []NativeLibrary `json:"nativeLibraries,omitempty"`

@@ -1,12 +1,10 @@
-package pipeline
+package check
 
 import (
 	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,7 +14,7 @@ import (
 )
 
 // helloProbe asks / for a body containing "hello".
-var helloProbe = Probe{Path: "/", Contains: "hello"}
+var helloProbe = project.Probe{Path: "/", Contains: "hello"}
 
 // These drive the probe against real local sockets shaped like the engine's tunnel:
 // an app that answers late, wrongly, never, or has exited (listener closed).
@@ -60,8 +58,8 @@ func TestProbeSaysTheAppExitedWhenTheTunnelCloses(t *testing.T) {
 	listener.Close() // what the engine does to a tunnel whose service exited
 	start := time.Now()
 	result := pollUntilAnswered(context.Background(), "http://"+address, 5000, helloProbe, time.Minute)
-	if result.Passed || result.Error != appExited || time.Since(start) > 5*time.Second {
-		t.Fatalf("want %q at once, got %+v after %s", appExited, result, time.Since(start))
+	if result.Passed || result.Error != AppExited || time.Since(start) > 5*time.Second {
+		t.Fatalf("want %q at once, got %+v after %s", AppExited, result, time.Since(start))
 	}
 }
 
@@ -111,26 +109,26 @@ func TestProbeJudgesLikeAKubernetesHTTPProbe(t *testing.T) {
 	cases := []struct {
 		name   string
 		served func() *httptest.Server
-		probe  Probe
+		probe  project.Probe
 		pass   bool
 		error  string
 	}{
-		{"status alone, 200", func() *httptest.Server { return answering("/", 200, "anything") }, Probe{Path: "/"}, true, ""},
-		{"a redirect is an answer, not followed", func() *httptest.Server { return answering("/", 302, "") }, Probe{Path: "/"}, true, ""},
-		{"an API without /: 404 fails", func() *httptest.Server { return answering("/health", 200, "ok") }, Probe{Path: "/"}, false, `GET / answered 404 "404 page not found\n", want status 200–399`},
-		{"the API at its own path", func() *httptest.Server { return answering("/health", 200, "ok") }, Probe{Path: "/health"}, true, ""},
-		{"500 fails with its status", func() *httptest.Server { return answering("/health", 500, "boom") }, Probe{Path: "/health"}, false, `GET /health answered 500 "boom", want status 200–399`},
-		{"a pinned status", func() *httptest.Server { return answering("/", 204, "") }, Probe{Path: "/", Status: 200}, false, `GET / answered 204 "", want status 200`},
-		{"JSON contains", func() *httptest.Server { return answering("/", 200, `{"status":"ok","version":2}`) }, Probe{Path: "/", Contains: `"status":"ok"`}, true, ""},
-		{"JSON does not contain", func() *httptest.Server { return answering("/", 200, `{"status":"down"}`) }, Probe{Path: "/", Contains: `"status":"ok"`}, false, `want a body containing "\"status\":\"ok\""`},
-		{"regex", func() *httptest.Server { return answering("/", 200, "version 2.31") }, Probe{Path: "/", Regex: `version \d+\.\d+`}, true, ""},
-		{"regex misses", func() *httptest.Server { return answering("/", 200, "version x") }, Probe{Path: "/", Regex: `version \d+`}, false, `want a body matching "version \\d+"`},
+		{"status alone, 200", func() *httptest.Server { return answering("/", 200, "anything") }, project.Probe{Path: "/"}, true, ""},
+		{"a redirect is an answer, not followed", func() *httptest.Server { return answering("/", 302, "") }, project.Probe{Path: "/"}, true, ""},
+		{"an API without /: 404 fails", func() *httptest.Server { return answering("/health", 200, "ok") }, project.Probe{Path: "/"}, false, `GET / answered 404 "404 page not found\n", want status 200–399`},
+		{"the API at its own path", func() *httptest.Server { return answering("/health", 200, "ok") }, project.Probe{Path: "/health"}, true, ""},
+		{"500 fails with its status", func() *httptest.Server { return answering("/health", 500, "boom") }, project.Probe{Path: "/health"}, false, `GET /health answered 500 "boom", want status 200–399`},
+		{"a pinned status", func() *httptest.Server { return answering("/", 204, "") }, project.Probe{Path: "/", Status: 200}, false, `GET / answered 204 "", want status 200`},
+		{"JSON contains", func() *httptest.Server { return answering("/", 200, `{"status":"ok","version":2}`) }, project.Probe{Path: "/", Contains: `"status":"ok"`}, true, ""},
+		{"JSON does not contain", func() *httptest.Server { return answering("/", 200, `{"status":"down"}`) }, project.Probe{Path: "/", Contains: `"status":"ok"`}, false, `want a body containing "\"status\":\"ok\""`},
+		{"regex", func() *httptest.Server { return answering("/", 200, "version 2.31") }, project.Probe{Path: "/", Regex: `version \d+\.\d+`}, true, ""},
+		{"regex misses", func() *httptest.Server { return answering("/", 200, "version x") }, project.Probe{Path: "/", Regex: `version \d+`}, false, `want a body matching "version \\d+"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			server := c.served()
 			defer server.Close()
-			probe := probeFor(Options{CheckPath: c.probe.Path, ExpectStatus: c.probe.Status, Expect: c.probe.Contains, ExpectRegex: c.probe.Regex}, nil)
+			probe := project.ProbeFor(project.CheckSpec{Path: c.probe.Path, Status: c.probe.Status, Expect: c.probe.Contains, ExpectRegex: c.probe.Regex}, nil)
 			result := pollUntilAnswered(context.Background(), server.URL, 5000, probe, 5*time.Second)
 			if result.Passed != c.pass || !strings.Contains(result.Error, c.error) {
 				t.Fatalf("want passed=%v with error containing %q, got %+v", c.pass, c.error, result)
@@ -141,51 +139,17 @@ func TestProbeJudgesLikeAKubernetesHTTPProbe(t *testing.T) {
 
 func TestProbeTakesTheProjectsOwnCheckUnlessOptionsSayOtherwise(t *testing.T) {
 	own := &project.CheckSpec{Path: "/health", Status: 200, Expect: "ok"}
-	if got := probeFor(Options{}, own); got.Path != "/health" || got.Status != 200 || got.Contains != "ok" || got.BodyFrom != project.CheckSource {
+	if got := project.ProbeFor(project.CheckSpec{}, own); got.Path != "/health" || got.Status != 200 || got.Contains != "ok" || got.BodyFrom != project.CheckSource {
 		t.Fatalf("the project's own check was not taken: %+v", got)
 	}
-	got := probeFor(Options{CheckPath: "/ready", ExpectRegex: "^up"}, own)
+	got := project.ProbeFor(project.CheckSpec{Path: "/ready", ExpectRegex: "^up"}, own)
 	if got.Path != "/ready" || got.Status != 200 || got.Contains != "" || got.Regex != "^up" || got.BodyFrom != "--expect" {
 		t.Fatalf("options did not win over the project's check: %+v", got)
 	}
-	if got := probeFor(Options{}, nil); got.Path != "/" || got.Status != 0 || got.Contains != "" || got.Regex != "" || got.BodyFrom != "" {
+	if got := project.ProbeFor(project.CheckSpec{}, nil); got.Path != "/" || got.Status != 0 || got.Contains != "" || got.Regex != "" || got.BodyFrom != "" {
 		t.Fatalf("without either, the probe is GET / by status alone: %+v", got)
 	}
-	if got := probeFor(Options{}, nil).Describe(); got != "GET /, status 200–399" {
+	if got := project.ProbeFor(project.CheckSpec{}, nil).Describe(); got != "GET /, status 200–399" {
 		t.Fatalf("describe: %q", got)
-	}
-}
-
-// The production images' HEALTHCHECK is the probe's path and statuses, run here by
-// the host's python3 (the images run it with theirs) against real answers.
-func TestHealthcheckAsksThePathAndAcceptsTheStatuses(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("no python3 on this machine: the healthcheck script is run with it")
-	}
-	cases := []struct {
-		name   string
-		status int
-		probe  Probe
-		health bool
-	}{
-		{"200 at the path", 200, Probe{Path: "/health"}, true},
-		{"a redirect counts", 302, Probe{Path: "/health"}, true},
-		{"500 is unhealthy", 500, Probe{Path: "/health"}, false},
-		{"another path is 404", 200, Probe{Path: "/"}, false},
-		{"a pinned status", 204, Probe{Path: "/health", Status: 200}, false},
-		{"the pinned status", 204, Probe{Path: "/health", Status: 204}, true},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			server := answering("/health", c.status, "")
-			defer server.Close()
-			port, _ := strconv.Atoi(server.URL[strings.LastIndex(server.URL, ":")+1:])
-			command := healthcheckCommand(port, c.probe)
-			err := exec.Command(python, command[1:]...).Run()
-			if healthy := err == nil; healthy != c.health {
-				t.Fatalf("want healthy=%v, got %v (%v)", c.health, healthy, err)
-			}
-		})
 	}
 }

@@ -1,4 +1,9 @@
-package pipeline
+// Package check proves that an image serves. In: a built image and a Spec (the port,
+// the probe, the time allowed). Out: a Result of what was measured (the answer, its
+// status and server, the time to the first good answer) and, when it failed, the
+// app's last output lines. The image runs as a Dagger service and the probe asks it
+// through a tunnel from this client, as `docker run -p` and curl would.
+package check
 
 import (
 	"context"
@@ -10,14 +15,15 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/project"
 	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // logLines is how many of the app's last output lines a failed check keeps.
 const logLines = 20
 
-// CheckResult is what the service check saw. Every field is measured.
-type CheckResult struct {
+// Result is what the service check saw. Every field is measured.
+type Result struct {
 	Passed bool `json:"passed"`
 	// Status and Body are the last answer to the probe's GET (0 and "" without
 	// one); Body keeps the first bytes.
@@ -35,43 +41,50 @@ type CheckResult struct {
 	Logs []string `json:"logs,omitempty"`
 }
 
-// Check checks image, the named variant's: its compiled modules' libraries resolve,
-// then it is started as a Dagger service on the configured port and asked the probe
-// through a tunnel from this client until it answers as the probe wants, giving up at
-// the check timeout. The request runs every time (no cached result). On failure it
-// adds the app's last log lines.
-func (p *Pipeline) Check(ctx context.Context, name string, image *dagger.Container) CheckResult {
-	variant, err := VariantNamed(name)
-	if err != nil {
-		return CheckResult{Error: err.Error()}
-	}
-	// Build first: the timeout and the ready time are about serving, not building.
-	if _, err := image.Sync(ctx); err != nil {
-		return CheckResult{Error: "the image did not build: " + failure.Describe(err)}
-	}
-	return p.checkVariant(ctx, variant, image)
+// Spec is what a check asks of an image.
+type Spec struct {
+	// Port is where the app listens.
+	Port int
+	// Probe is the request and what counts as a good answer.
+	Probe project.Probe
+	// Timeout bounds the check, from starting the service to the first good answer.
+	Timeout time.Duration
 }
 
-// checkBuilt is Check for an image already built.
-func (p *Pipeline) checkBuilt(ctx context.Context, image *dagger.Container) CheckResult {
+// Checker checks images for one client.
+type Checker struct {
+	client  *dagger.Client
+	scripts *scripts.Set
+	spec    Spec
+}
+
+// New is a checker of images that client builds; helpers runs logs.py in them.
+func New(client *dagger.Client, helpers *scripts.Set, spec Spec) *Checker {
+	return &Checker{client: client, scripts: helpers, spec: spec}
+}
+
+// Serving starts a built image as a service and probes it until it answers as the
+// probe wants, giving up at the spec's timeout. The request runs every time (no cached
+// result). On failure it adds the app's last log lines.
+func (c *Checker) Serving(ctx context.Context, image *dagger.Container) Result {
 	started := time.Now()
-	result, err := p.runProbe(ctx, image)
+	result, err := c.runProbe(ctx, image)
 	if err != nil {
-		result = CheckResult{Error: err.Error()}
+		result = Result{Error: err.Error()}
 	}
 	if result.Passed {
 		result.ReadySeconds = roundSeconds(time.Since(started))
 		return result
 	}
-	result.Logs = p.lastLogLines(ctx, image)
+	result.Logs = c.lastLogLines(ctx, image)
 	return result
 }
 
 // runProbe runs image as a service and asks it through a host tunnel: the request
 // comes from outside the app's container, to its published port, as `docker run -p`
 // and curl would, without a probe container to start.
-func (p *Pipeline) runProbe(ctx context.Context, image *dagger.Container) (CheckResult, error) {
-	timeout := p.opts.CheckTimeout
+func (c *Checker) runProbe(ctx context.Context, image *dagger.Container) (Result, error) {
+	timeout := c.spec.Timeout
 	// The probe gives up on its own at the timeout; the context is the backstop for
 	// an engine that does not answer.
 	ctx, cancel := context.WithTimeout(ctx, timeout+15*time.Second)
@@ -85,21 +98,21 @@ func (p *Pipeline) runProbe(ctx context.Context, image *dagger.Container) (Check
 		// Dagger would hold the tunnel back until the image's own HEALTHCHECK passes,
 		// which retries at its interval; the probe is the readiness check here.
 		WithoutDockerHealthcheck().
-		WithExposedPort(p.opts.Port, dagger.ContainerWithExposedPortOpts{ExperimentalSkipHealthcheck: true}).
+		WithExposedPort(c.spec.Port, dagger.ContainerWithExposedPortOpts{ExperimentalSkipHealthcheck: true}).
 		AsService(dagger.ContainerAsServiceOpts{UseEntrypoint: true})
-	tunnel, err := p.client.Host().Tunnel(service, dagger.HostTunnelOpts{
-		Ports: []dagger.PortForward{{Backend: p.opts.Port, Protocol: dagger.NetworkProtocolTcp}},
+	tunnel, err := c.client.Host().Tunnel(service, dagger.HostTunnelOpts{
+		Ports: []dagger.PortForward{{Backend: c.spec.Port, Protocol: dagger.NetworkProtocolTcp}},
 	}).Start(ctx)
 	if err != nil {
-		return CheckResult{}, fmt.Errorf("starting the app: %s", failure.Line(err))
+		return Result{}, fmt.Errorf("starting the app: %s", failure.Line(err))
 	}
 	// Stopping takes the engine 0.1–0.2 s: do it beside the caller's next steps.
 	defer func() { go stopService(service) }()
 	endpoint, err := tunnel.Endpoint(ctx, dagger.ServiceEndpointOpts{Scheme: "http"})
 	if err != nil {
-		return CheckResult{}, fmt.Errorf("reaching the app's tunnel: %s", failure.Line(err))
+		return Result{}, fmt.Errorf("reaching the app's tunnel: %s", failure.Line(err))
 	}
-	return pollUntilAnswered(ctx, endpoint, p.opts.Port, p.probe, timeout), nil
+	return pollUntilAnswered(ctx, endpoint, c.spec.Port, c.spec.Probe, timeout), nil
 }
 
 // stopService stops the check's service, in its own bounded context: the caller's
@@ -110,57 +123,29 @@ func stopService(service *dagger.Service) {
 	_, _ = service.Stop(ctx, dagger.ServiceStopOpts{Kill: true})
 }
 
-// checkVariant checks a variant's built image. One expected to fail (the tutorial's
-// recipe) is first run on its own for a few seconds: an app that exits in that time
-// cannot serve, and that run's own output says why, with no service, tunnel and second
-// run to start for it. One still running then gets the full check, which may pass.
-func (p *Pipeline) checkVariant(ctx context.Context, variant Variant, image *dagger.Container) CheckResult {
-	if variant.Dependencies != nil && !p.opts.unsafeWithout.linkCheck {
-		if err := p.checkVariantLinks(ctx, variant); err != nil {
-			return CheckResult{Error: err.Error()}
-		}
-	}
-	if !variant.ExpectedToPass {
-		if logs, exited := p.runForLogs(ctx, image); exited {
-			return CheckResult{Error: appExited, Logs: logs}
-		}
-	}
-	return p.checkBuilt(ctx, image)
-}
-
-// checkVariantLinks resolves the compiled modules of the variant's image before the
-// app (the same layers, so an app edit does not run it again).
-func (p *Pipeline) checkVariantLinks(ctx context.Context, variant Variant) error {
-	dependencies, err := variant.Dependencies(ctx, p)
-	if err != nil {
-		return err
-	}
-	return p.checkLinks(ctx, dependencies)
-}
-
 // lastLogLines runs the image's own command again for a few seconds and keeps its last
 // output lines. Dagger has no call for a service's logs, so this is how a crash's
 // traceback reaches the report.
-func (p *Pipeline) lastLogLines(ctx context.Context, image *dagger.Container) []string {
-	logs, _ := p.runForLogs(ctx, image)
+func (c *Checker) lastLogLines(ctx context.Context, image *dagger.Container) []string {
+	logs, _ := c.ExitsEarly(ctx, image)
 	return logs
 }
 
 // logsStillRunning is logs.py's exit status when the command outlived its seconds.
 const logsStillRunning = 3
 
-// runForLogs runs the image's own command for up to a few seconds (logs.py) and returns
+// ExitsEarly runs the image's own command for up to a few seconds (logs.py) and returns
 // its last output lines, and whether it ended (or could not start) in that time.
-func (p *Pipeline) runForLogs(ctx context.Context, image *dagger.Container) (logs []string, exited bool) {
+func (c *Checker) ExitsEarly(ctx context.Context, image *dagger.Container) (logs []string, exited bool) {
 	command, err := imageCommand(ctx, image)
 	if err != nil {
 		return []string{"(no logs: " + err.Error() + ")"}, false
 	}
-	seconds := min(p.opts.CheckTimeout, 5*time.Second)
+	seconds := min(c.spec.Timeout, 5*time.Second)
 	ctx, cancel := context.WithTimeout(ctx, seconds+30*time.Second)
 	defer cancel()
 	args := scripts.Command([]string{"python"}, "logs.py", append([]string{strconv.FormatFloat(seconds.Seconds(), 'f', 1, 64), strconv.Itoa(logLines)}, command...)...)
-	run := p.scripts.Mount(image).
+	run := c.scripts.Mount(image).
 		WithEnvVariable("MULTISTAGE_LOGS_AT", strconv.FormatInt(time.Now().UnixNano(), 10)).
 		WithExec(args, dagger.ContainerWithExecOpts{Expect: dagger.ReturnTypeAny})
 	out, err := run.Stdout(ctx)
@@ -191,3 +176,4 @@ func imageCommand(ctx context.Context, image *dagger.Container) ([]string, error
 func roundSeconds(d time.Duration) float64 {
 	return float64(d.Round(time.Millisecond)) / float64(time.Second)
 }
+
