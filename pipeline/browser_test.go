@@ -19,6 +19,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/multistage/multistage/internal/atomicfile"
+	"github.com/multistage/multistage/pipeline/measure"
 )
 
 // The report's pictures are tested in a real browser: headless Chromium loads them
@@ -74,8 +77,8 @@ func lastLines(s string, n int) string {
 // browserSample is the sample report with contents and the budgets CI sets, one broken.
 func browserSample() *Report {
 	r := sampleReport()
-	r.Images[1].Contents = &Contents{User: "10001:10001", Shell: []string{"/bin/sh"}, Pip: []string{}, Compiler: []string{}, PackageManager: []string{"/usr/bin/apt"},
-		SetuidFiles: []string{"/usr/bin/su"}, FileCount: 4599, LargestDirs: []DirSize{{"/usr/lib", 68_500_000}, {"/usr/bin", 30_200_000}, {"/opt/venv", 4_600_000}}, WasteBytes: 3400}
+	r.Images[1].Contents = &measure.Contents{User: "10001:10001", Shell: []string{"/bin/sh"}, Pip: []string{}, Compiler: []string{}, PackageManager: []string{"/usr/bin/apt"},
+		SetuidFiles: []string{"/usr/bin/su"}, FileCount: 4599, LargestDirs: []measure.DirSize{{Path: "/usr/lib", Bytes: 68_500_000}, {Path: "/usr/bin", Bytes: 30_200_000}, {Path: "/opt/venv", Bytes: 4_600_000}}, WasteBytes: 3400}
 	r.Images[0].Check.Server, r.Images[1].Check.Server = "Werkzeug/3.1.3 Python/3.13.5", "gunicorn"
 	b, _ := ParseBudgets([]string{"multi-stage=150MB", "tutorial=120MB"}, "5", "")
 	r.ApplyBudgets(b)
@@ -200,7 +203,7 @@ func TestHTMLReportBarsAreProportionalInABrowser(t *testing.T) {
 			}
 		}
 		var shown []string
-		for _, p := range AllParts {
+		for _, p := range measure.AllParts {
 			n := parts.Of(p)
 			px, drawn := rendered[p.String()]
 			want := float64(n) / float64(full) * track
@@ -238,8 +241,8 @@ func TestHTMLReportBarsAreProportionalInABrowser(t *testing.T) {
 	t.Logf("screenshot: %s (%d bytes), %.2fs in all", shot, len(png), time.Since(start).Seconds())
 }
 
-func partNamed(t *testing.T, name string) Part {
-	for _, p := range AllParts {
+func partNamed(t *testing.T, name string) measure.Part {
+	for _, p := range measure.AllParts {
 		if p.String() == name {
 			return p
 		}
@@ -285,7 +288,7 @@ func mermaidBundle(t *testing.T, version string) string {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := writeAtomically(path, func(tmp string) error { return os.WriteFile(tmp, bundle, 0o644) }); err != nil {
+	if err := atomicfile.Write(path, func(tmp string) error { return os.WriteFile(tmp, bundle, 0o644) }); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -369,12 +372,12 @@ func TestMermaidChartRendersWithMermaid(t *testing.T) {
 			// Each series is a running total: the base alone, ..., the whole image.
 			type bar struct {
 				variant string
-				part    Part
+				part    measure.Part
 				bytes   int64
 				px      float64
 			}
 			var bars []bar
-			for _, p := range AllParts {
+			for _, p := range measure.AllParts {
 				got := heights[partColors[p]]
 				if len(got) != len(r.Images) {
 					t.Errorf("mermaid %s: %d bars in %s's color, want one per variant (%d)", version, len(got), p, len(r.Images))
@@ -382,7 +385,7 @@ func TestMermaidChartRendersWithMermaid(t *testing.T) {
 				}
 				for i, image := range r.Images {
 					var sum int64
-					for _, q := range AllParts[:p+1] {
+					for _, q := range measure.AllParts[:p+1] {
 						sum += image.Sizes.Parts.Of(q)
 					}
 					bars = append(bars, bar{image.Variant, p, sum, got[i]})
@@ -421,7 +424,7 @@ func TestMermaidChartRendersWithMermaid(t *testing.T) {
 			if lines != len(r.sizeLimits()) {
 				t.Errorf("mermaid %s: %d budget lines drawn, want %d", version, lines, len(r.sizeLimits()))
 			}
-			t.Logf("mermaid %s: %d bars per part, heights %v", version, len(r.Images), heights[partColors[PartApp]])
+			t.Logf("mermaid %s: %d bars per part, heights %v", version, len(r.Images), heights[partColors[measure.PartApp]])
 		})
 	}
 }

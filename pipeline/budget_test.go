@@ -3,6 +3,8 @@ package pipeline
 import (
 	"strings"
 	"testing"
+
+	"github.com/multistage/multistage/pipeline/measure"
 )
 
 func TestParseSize(t *testing.T) {
@@ -57,7 +59,7 @@ func TestBudgetsThatHoldPass(t *testing.T) {
 
 func TestBrokenBudgetsFailAndSayByHowMuch(t *testing.T) {
 	r := sampleReport()
-	r.Images[1].Contents = &Contents{WasteBytes: 5_000_000}
+	r.Images[1].Contents = &measure.Contents{WasteBytes: 5_000_000}
 	b, err := ParseBudgets([]string{"multi-stage=100MB"}, "30", "1MB")
 	if err != nil {
 		t.Fatal(err)

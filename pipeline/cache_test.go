@@ -14,6 +14,7 @@ import (
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
+	"github.com/multistage/multistage/pipeline/measure"
 )
 
 // pipInstalls builds the image build makes of app in a session of its own and says,
@@ -96,7 +97,7 @@ func TestAfterAnEditOnlyTheNewLayerIsRead(t *testing.T) {
 		return content
 	}
 	for variant, build := range map[string]func(*pipeline.Pipeline) (*dagger.Container, error){"multi-stage": buildMultiStage, "single-stage": buildSingleStage} {
-		measure := func(app string) (pipeline.Measurement, *pipeline.Pipeline, *dagger.Container) {
+		measure := func(app string) (measure.Measurement, *pipeline.Pipeline, *dagger.Container) {
 			p := kitPipeline(t, app, nil)
 			image, err := build(p)
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline/check"
 	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/measure"
 )
 
 // Built is a variant's image, kept after Compare so a caller can export it.
@@ -35,7 +36,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 	}
 	built := make([]Built, len(variants))
 	for i, variant := range variants {
-		report.Images[i] = ImageReport{Variant: variant.Name, Description: variant.Description, ExpectedToPass: variant.ExpectedToPass, Layers: []Layer{}}
+		report.Images[i] = ImageReport{Variant: variant.Name, Description: variant.Description, ExpectedToPass: variant.ExpectedToPass, Layers: []measure.Layer{}}
 		built[i] = Built{Variant: variant}
 	}
 
@@ -83,7 +84,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		if variants[i].CarriesNative {
 			report.Images[i].NativeLibraries = p.carriedLibraries(ctx)
 		}
-		report.Images[i].Sizes.Parts = m.Parts(report.Images[i].NativeLibraries)
+		report.Images[i].Sizes.Parts = m.Parts(placesOf(report.Images[i].NativeLibraries))
 		if p.opts.VerifyReproducible && variants[i].ExpectedToPass {
 			verdict := p.verifyReproducible(ctx, variants[i], image, m)
 			report.Images[i].Reproducible = &verdict
@@ -131,4 +132,13 @@ func eachIndex(n int, fn func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// placesOf says where the production images keep what measure splits into parts.
+func placesOf(native []NativeLibrary) measure.Places {
+	places := measure.Places{App: appPath, Venv: venvPath}
+	for _, lib := range native {
+		places.Native = append(places.Native, lib.Path)
+	}
+	return places
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/multistage/multistage/internal/atomicfile"
+	"github.com/multistage/multistage/pipeline/measure"
 )
 
 // ImageTag is the name an exported variant loads under: `docker load -i multi-stage.tar`
@@ -69,7 +71,7 @@ func WriteExport(ctx context.Context, report *Report, built []Built, dir string,
 		if b.SBOM != nil {
 			// The image's SBOM, beside its tarball.
 			path := filepath.Join(dir, SBOMFile(b.Variant.Name))
-			if err := writeAtomically(path, func(tmp string) error { return os.WriteFile(tmp, b.SBOM, 0o644) }); err != nil {
+			if err := atomicfile.Write(path, func(tmp string) error { return os.WriteFile(tmp, b.SBOM, 0o644) }); err != nil {
 				return written, err
 			}
 			written = append(written, path)
@@ -81,7 +83,7 @@ func WriteExport(ctx context.Context, report *Report, built []Built, dir string,
 			return written, err
 		}
 		path := filepath.Join(dir, ReportFiles[format])
-		if err := writeAtomically(path, func(tmp string) error { return os.WriteFile(tmp, []byte(text), 0o644) }); err != nil {
+		if err := atomicfile.Write(path, func(tmp string) error { return os.WriteFile(tmp, []byte(text), 0o644) }); err != nil {
 			return written, err
 		}
 		written = append(written, path)
@@ -110,7 +112,7 @@ func writeImage(ctx context.Context, variant string, image *dagger.Container, pa
 	}
 	raw.Close()
 	defer os.Remove(raw.Name())
-	if _, err := ImageTarball(image).Export(ctx, raw.Name()); err != nil {
+	if _, err := measure.ImageTarball(image).Export(ctx, raw.Name()); err != nil {
 		return fmt.Errorf("exporting %s: %w", variant, err)
 	}
 	loaded, err := tarball.ImageFromPath(raw.Name(), nil)
@@ -124,29 +126,7 @@ func writeImage(ctx context.Context, variant string, image *dagger.Container, pa
 	if err != nil {
 		return err
 	}
-	return writeAtomically(path, func(tmp string) error { return tarball.WriteToFile(tmp, tag, loaded) })
-}
-
-// writeAtomically has write fill a temporary file beside path, then renames it into place.
-func writeAtomically(path string, write func(tmp string) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".partial-*")
-	if err != nil {
-		return fmt.Errorf("export directory %s is not writable: %w", filepath.Dir(path), err)
-	}
-	tmp.Close()
-	if err := write(tmp.Name()); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.Write(path, func(tmp string) error { return tarball.WriteToFile(tmp, tag, loaded) })
 }
 
 // RemoveTemporaryFiles removes what an interrupted export left in dir: the engine's

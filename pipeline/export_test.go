@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/multistage/multistage/internal/atomicfile"
 )
 
 func TestExportRefusesAnUnwritableDirectory(t *testing.T) {
@@ -52,7 +54,7 @@ func TestExportRefusesToOverwriteWithoutForce(t *testing.T) {
 func TestWriteAtomicallyLeavesNothingOnFailure(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "x.tar")
-	err := writeAtomically(path, func(tmp string) error {
+	err := atomicfile.Write(path, func(tmp string) error {
 		os.WriteFile(tmp, []byte("half"), 0o644)
 		return context.Canceled
 	})

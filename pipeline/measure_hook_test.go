@@ -9,7 +9,7 @@ import (
 // UseOwnMeasureVolume makes Measure keep its layer listings in a new engine volume
 // for the rest of the test: a reading with nothing kept, which unpacks every layer.
 func UseOwnMeasureVolume(t testing.TB) {
-	old := measureVolume
-	measureVolume = "multistage-measure-test-" + strconv.FormatInt(time.Now().UnixNano(), 10)
-	t.Cleanup(func() { measureVolume = old })
+	old := ownMeasureVolume
+	ownMeasureVolume = "multistage-measure-test-" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	t.Cleanup(func() { ownMeasureVolume = old })
 }

@@ -12,6 +12,7 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline/check"
+	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/project"
 	"github.com/multistage/multistage/pipeline/scripts"
 )
@@ -34,6 +35,8 @@ type Pipeline struct {
 	// scripts is the directory of helper scripts (scripts.go), made once and shared
 	// by copies of the pipeline (a rebuild for --verify-reproducible).
 	scripts *scripts.Set
+	// measurer reads each image's tarball in the engine.
+	measurer *measure.Reader
 	// native is the scan of what the venv links (native.go), made once per build.
 	native *nativeScanOnce
 }
@@ -65,8 +68,13 @@ func New(ctx context.Context, client *dagger.Client, opts Options) (*Pipeline, e
 		}
 		p.indexURL = secret
 	}
+	p.measurer = measure.New(client, p.scripts, p.runtimeBase())
 	return p, nil
 }
+
+// ownMeasureVolume, when set, is where measure keeps its layer listings instead of
+// its shared volume (tests that must see every layer read: UseOwnMeasureVolume).
+var ownMeasureVolume string
 
 // Options returns the options in force, defaults applied and the plan's choices made.
 func (p *Pipeline) Options() Options { return p.opts }
@@ -122,4 +130,12 @@ func cutCredential(s string) (user, password string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// Measure sizes image and reads its layers and contents (measure.Reader.Measure).
+func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (measure.Measurement, error) {
+	if ownMeasureVolume != "" {
+		return p.measurer.WithVolume(ownMeasureVolume).Measure(ctx, image)
+	}
+	return p.measurer.Measure(ctx, image)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/multistage/multistage/pipeline/check"
 	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/measure"
 )
 
 // Report formats, as --format spells them.
@@ -66,8 +67,8 @@ func (r *Report) Table() string {
 		w = tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(w, "PARTS\tBASE\tDEPENDENCIES\tNATIVE LIBRARIES\tBYTECODE\tAPP")
 		for _, image := range r.Images {
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", image.Variant, partText(image, PartBase), partText(image, PartDependencies),
-				partText(image, PartNativeLibraries), partText(image, PartBytecode), partText(image, PartApp))
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", image.Variant, partText(image, measure.PartBase), partText(image, measure.PartDependencies),
+				partText(image, measure.PartNativeLibraries), partText(image, measure.PartBytecode), partText(image, measure.PartApp))
 		}
 		w.Flush()
 		buf.WriteString("\n")

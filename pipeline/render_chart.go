@@ -5,14 +5,16 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/multistage/multistage/pipeline/measure"
 )
 
 // The parts' colors in every chart, from the bottom of a bar up. Each is the color
 // of an emoji square (partSquares), so that a Markdown legend can show it: Mermaid's
 // xychart draws no legend of its own.
 var (
-	partColors  = [partCount]string{"#c1694f", "#55acee", "#aa8ed6", "#fdcb58", "#78b159"}
-	partSquares = [partCount]string{"🟫", "🟦", "🟪", "🟨", "🟩"}
+	partColors  = [measure.PartCount]string{"#c1694f", "#55acee", "#aa8ed6", "#fdcb58", "#78b159"}
+	partSquares = [measure.PartCount]string{"🟫", "🟦", "🟪", "🟨", "🟩"}
 	// Budget lines take these in turn.
 	budgetColors  = []string{"#dd2e44", "#f4900c", "#31373d"}
 	budgetSquares = []string{"🟥", "🟧", "⬛"}
@@ -50,8 +52,8 @@ func (r *Report) MermaidChart() string {
 	}
 	limits := r.sizeLimits()
 	var palette, names []string
-	for i := len(AllParts) - 1; i >= 0; i-- {
-		palette = append(palette, partColors[AllParts[i]])
+	for i := len(measure.AllParts) - 1; i >= 0; i-- {
+		palette = append(palette, partColors[measure.AllParts[i]])
 	}
 	for i := range limits {
 		palette = append(palette, budgetColors[i%len(budgetColors)])
@@ -72,18 +74,18 @@ func (r *Report) MermaidChart() string {
 	fmt.Fprintf(&buf, "  x-axis [%s]\n", strings.Join(names, ", "))
 	fmt.Fprintf(&buf, "  y-axis \"MB\" 0 --> %g\n", math.Ceil(top*1.1/10)*10)
 	buf.WriteString("  %% Each bar is drawn over the one before: running totals, so the parts stack.\n")
-	for i := len(AllParts) - 1; i >= 0; i-- {
+	for i := len(measure.AllParts) - 1; i >= 0; i-- {
 		label := "base"
 		if i > 0 {
-			label = "base up to " + AllParts[i].String()
+			label = "base up to " + measure.AllParts[i].String()
 		}
-		if i == len(AllParts)-1 {
+		if i == len(measure.AllParts)-1 {
 			label += ": the whole image"
 		}
 		values := make([]string, len(r.Images))
 		for j, image := range r.Images {
 			var sum int64
-			for _, p := range AllParts[:i+1] {
+			for _, p := range measure.AllParts[:i+1] {
 				sum += image.Sizes.Parts.Of(p)
 			}
 			values[j] = fmt.Sprintf("%.2f", megabytes(sum))
@@ -103,7 +105,7 @@ func (r *Report) MermaidChart() string {
 // chartLegend says which color is which, in emoji squares of the same colors.
 func (r *Report) chartLegend() string {
 	var items []string
-	for _, p := range AllParts {
+	for _, p := range measure.AllParts {
 		items = append(items, partSquares[p]+" "+p.String())
 	}
 	for i, b := range r.sizeLimits() {
@@ -119,13 +121,13 @@ func (r *Report) chartLegend() string {
 // markdownParts is the chart's figures as a table, for renderers without Mermaid.
 func (r *Report) markdownParts(buf *bytes.Buffer) {
 	buf.WriteString("| Variant | Size |")
-	for _, p := range AllParts {
+	for _, p := range measure.AllParts {
 		buf.WriteString(" " + partSquares[p] + " " + capitalize(p.String()) + " |")
 	}
-	buf.WriteString("\n|---|---:|" + strings.Repeat("---:|", len(AllParts)) + "\n")
+	buf.WriteString("\n|---|---:|" + strings.Repeat("---:|", len(measure.AllParts)) + "\n")
 	for _, image := range r.Images {
 		fmt.Fprintf(buf, "| %s | %s |", image.Variant, sizeText(image.Sizes.UncompressedBytes, image))
-		for _, p := range AllParts {
+		for _, p := range measure.AllParts {
 			fmt.Fprintf(buf, " %s |", partText(image, p))
 		}
 		buf.WriteString("\n")
@@ -133,7 +135,7 @@ func (r *Report) markdownParts(buf *bytes.Buffer) {
 }
 
 // partText is one part of an image's SIZE, "-" when it was not split.
-func partText(image ImageReport, p Part) string {
+func partText(image ImageReport, p measure.Part) string {
 	if image.Sizes.Parts.Total() == 0 {
 		return "-"
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/measure"
 )
 
 // reportPage is the HTML report's template: one self-contained file, its style
@@ -123,7 +124,7 @@ type htmlBudget struct {
 func (r *Report) htmlPage() htmlPage {
 	page := htmlPage{OK: r.OK, Verdict: verdictText(r), Project: r.projectLines(), Width: barWidth, Track: barTrack, Bases: r.Bases,
 		Summary: fmt.Sprintf("Python %s, port %d, check %s", r.PythonVersion, r.Port, r.Probe.Describe())}
-	for _, p := range AllParts {
+	for _, p := range measure.AllParts {
 		page.Legend = append(page.Legend, htmlSwatch{Name: p.String(), Color: partColors[p]})
 	}
 	// One scale for every bar: the largest image, or a budget above it.
@@ -208,7 +209,7 @@ func htmlBarOf(image ImageReport, total, full int64, limits []BudgetResult) (*ht
 	bar := &htmlBar{Variant: image.Variant, End: float64(total) * scale, Label: FormatBytes(total)}
 	var rows []htmlPartRow
 	x := 0.0
-	for _, p := range AllParts {
+	for _, p := range measure.AllParts {
 		n := image.Sizes.Parts.Of(p)
 		share := 100 * float64(n) / float64(total)
 		rows = append(rows, htmlPartRow{Name: p.String(), Color: partColors[p], Size: FormatBytes(n), Bytes: groupDigits(n), Share: fmt.Sprintf("%.1f%%", share)})

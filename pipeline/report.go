@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"github.com/multistage/multistage/pipeline/check"
+	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/project"
 )
 
@@ -39,17 +40,17 @@ type Report struct {
 
 // ImageReport is one variant's image: how it was made, what it weighs, whether it serves.
 type ImageReport struct {
-	Variant        string       `json:"variant"`
-	Description    string       `json:"description"`
-	ExpectedToPass bool         `json:"expectedToPass"`
-	Check          check.Result `json:"check"`
-	Sizes          Sizes        `json:"sizes"`
-	Layers         []Layer      `json:"layers"`
+	Variant        string          `json:"variant"`
+	Description    string          `json:"description"`
+	ExpectedToPass bool            `json:"expectedToPass"`
+	Check          check.Result    `json:"check"`
+	Sizes          measure.Sizes   `json:"sizes"`
+	Layers         []measure.Layer `json:"layers"`
 	// NativeLibraries are the shared libraries the image carries because the venv's
 	// compiled code links them (or they were named) and the runtime base lacks them.
 	NativeLibraries []NativeLibrary `json:"nativeLibraries,omitempty"`
 	// Contents is what the image carries (absent when it could not be measured).
-	Contents *Contents `json:"contents,omitempty"`
+	Contents *measure.Contents `json:"contents,omitempty"`
 	// Secrets is what the secret scan found in the app and in what the build made
 	// (absent when the image could not be read).
 	Secrets *SecretScan `json:"secrets,omitempty"`
@@ -75,7 +76,7 @@ type Comparison struct {
 }
 
 // Compare computes the comparison of image against base; nil when base was not measured.
-func Compare(image, base Sizes) *Comparison {
+func Compare(image, base measure.Sizes) *Comparison {
 	if base.UncompressedBytes == 0 || base.CompressedBytes == 0 {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/multistage/multistage/pipeline/check"
+	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/project"
 )
 
@@ -20,24 +21,24 @@ func sampleReport() *Report {
 		Images: []ImageReport{
 			{Variant: VariantSingleStage, Description: "one", ExpectedToPass: true,
 				Check: check.Result{Passed: true, Status: 200, Body: "hi", Attempts: 1, ReadySeconds: 1.234},
-				Sizes: Sizes{UncompressedBytes: 200_000_000, CompressedBytes: 80_000_000, DockerBytes: 195_000_000,
-					Parts: Parts{Base: 180_000_000, Dependencies: 12_000_000, Bytecode: 7_990_000, App: 10_000}},
-				Layers: []Layer{{Digest: "sha256:a", CompressedBytes: 70_000_000, UncompressedBytes: 180_000_000},
+				Sizes: measure.Sizes{UncompressedBytes: 200_000_000, CompressedBytes: 80_000_000, DockerBytes: 195_000_000,
+					Parts: measure.Parts{Base: 180_000_000, Dependencies: 12_000_000, Bytecode: 7_990_000, App: 10_000}},
+				Layers: []measure.Layer{{Digest: "sha256:a", CompressedBytes: 70_000_000, UncompressedBytes: 180_000_000},
 					{Digest: "sha256:b", CompressedBytes: 10_000_000, UncompressedBytes: 20_000_000}}},
 			{Variant: VariantMultiStage, Description: "two", ExpectedToPass: true,
 				Check: check.Result{Passed: true, Status: 200, Body: "hi", Attempts: 2, ReadySeconds: 0.5},
-				Sizes: Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000, DockerBytes: 146_000_000,
-					Parts: Parts{Base: 130_000_000, Dependencies: 14_000_000, NativeLibraries: 400_000, Bytecode: 5_590_000, App: 10_000}},
-				Layers: []Layer{{Digest: "sha256:c", CompressedBytes: 60_000_000, UncompressedBytes: 150_000_000}},
+				Sizes: measure.Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000, DockerBytes: 146_000_000,
+					Parts: measure.Parts{Base: 130_000_000, Dependencies: 14_000_000, NativeLibraries: 400_000, Bytecode: 5_590_000, App: 10_000}},
+				Layers: []measure.Layer{{Digest: "sha256:c", CompressedBytes: 60_000_000, UncompressedBytes: 150_000_000}},
 				NativeLibraries: []NativeLibrary{{Soname: "libpq.so.5", Path: "/usr/lib/x86_64-linux-gnu/libpq.so.5", Package: "libpq5", Version: "17.6-0+deb13u1",
 					Bytes: 345_000, NeededBy: []string{"psycopg2/_psycopg.cpython-313-x86_64-linux-gnu.so"}}},
 				Reproducible: &Reproducibility{Layer: 3, Path: "/opt/venv/lib/python3.13/site-packages/stamp.py", Difference: "content"}},
 			{Variant: VariantTutorial, Description: "three | broken", ExpectedToPass: false,
 				Check: check.Result{Error: "no good answer within 30s", Logs: []string{"Traceback (most recent call last):",
 					`  File "/app/app.py", line 1, in <module>`, "ModuleNotFoundError: No module named 'flask'", "[python app.py exited with code 1]"}},
-				Sizes: Sizes{UncompressedBytes: 130_000_000, CompressedBytes: 50_000_000, DockerBytes: 126_000_000,
-					Parts: Parts{Base: 129_990_000, App: 10_000}},
-				Layers: []Layer{{Digest: "sha256:d", CompressedBytes: 50_000_000, UncompressedBytes: 130_000_000}}},
+				Sizes: measure.Sizes{UncompressedBytes: 130_000_000, CompressedBytes: 50_000_000, DockerBytes: 126_000_000,
+					Parts: measure.Parts{Base: 129_990_000, App: 10_000}},
+				Layers: []measure.Layer{{Digest: "sha256:d", CompressedBytes: 50_000_000, UncompressedBytes: 130_000_000}}},
 		}}
 	r.finish()
 	return r
@@ -68,7 +69,7 @@ func TestReportMath(t *testing.T) {
 }
 
 func TestCompareNeedsAMeasuredBase(t *testing.T) {
-	if Compare(Sizes{UncompressedBytes: 1, CompressedBytes: 1}, Sizes{}) != nil {
+	if Compare(measure.Sizes{UncompressedBytes: 1, CompressedBytes: 1}, measure.Sizes{}) != nil {
 		t.Fatal("compared against an unmeasured base")
 	}
 }

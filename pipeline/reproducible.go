@@ -10,6 +10,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/scripts"
 )
 
@@ -121,7 +122,7 @@ type Reproducibility struct {
 
 // verifyReproducible builds variant a second time with every step run again and
 // compares its layers with first's; where they differ, it names the first file that does.
-func (p *Pipeline) verifyReproducible(ctx context.Context, variant Variant, first *dagger.Container, measured Measurement) Reproducibility {
+func (p *Pipeline) verifyReproducible(ctx context.Context, variant Variant, first *dagger.Container, measured measure.Measurement) Reproducibility {
 	again := *p
 	again.opts.Rebuild = strconv.FormatInt(time.Now().UnixNano(), 10)
 	again.native = &nativeScanOnce{} // the rebuild scans again, as it runs every step again
@@ -162,7 +163,7 @@ func (p *Pipeline) verifyReproducible(ctx context.Context, variant Variant, firs
 
 // firstDifferingLayer is the 1-based index of the first layer whose digest differs
 // (or that only one build has), 0 when both builds have the same layers.
-func firstDifferingLayer(a, b []Layer) int {
+func firstDifferingLayer(a, b []measure.Layer) int {
 	for i := 0; i < len(a) || i < len(b); i++ {
 		if i >= len(a) || i >= len(b) || a[i].Digest != b[i].Digest {
 			return i + 1

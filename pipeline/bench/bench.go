@@ -17,6 +17,7 @@ import (
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/kit"
+	"github.com/multistage/multistage/pipeline/measure"
 )
 
 // SampleAppBody is what the bundled sample app answers at / (its pyproject.toml asks
@@ -291,7 +292,7 @@ func loadBases(ctx context.Context, connect Connect, k *kit.Result) error {
 	defer client.Close()
 	for _, base := range []string{k.Builder, k.Runtime} {
 		image := client.Container().Import(client.Host().File(base))
-		if _, err := pipeline.ImageTarball(image).Digest(ctx); err != nil {
+		if _, err := measure.ImageTarball(image).Digest(ctx); err != nil {
 			return fmt.Errorf("loading base %s: %w", base, err)
 		}
 		// Unpacked too, as podman's loaded bases are.

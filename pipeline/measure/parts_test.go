@@ -1,4 +1,4 @@
-package pipeline
+package measure
 
 import (
 	"archive/tar"
@@ -75,7 +75,8 @@ func multiStageLayers(t *testing.T) []v1.Layer {
 }
 
 // libpq is named by the path the builder's loader found it at: /lib, a link in this base.
-var libpq = []NativeLibrary{{Soname: "libpq.so.5", Path: "/lib/x86_64-linux-gnu/libpq.so.5"}}
+// productionPlaces are the places of a production image that carries libpq.
+var productionPlaces = Places{App: "/app", Venv: "/opt/venv", Native: []string{"/lib/x86_64-linux-gnu/libpq.so.5"}}
 
 // TestPartsAddUpToSize: every byte of every layer's tar stream is in exactly one part,
 // by the rules Parts documents, and the parts add up to SIZE.
@@ -86,7 +87,7 @@ func TestPartsAddUpToSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.baseLayers = 1
-	parts := m.Parts(libpq)
+	parts := m.Parts(productionPlaces)
 	layer := func(i int) int64 { return m.Layers[i].UncompressedBytes }
 	if parts.Total() != m.Sizes.UncompressedBytes {
 		t.Fatalf("parts add up to %d, SIZE is %d: %+v", parts.Total(), m.Sizes.UncompressedBytes, parts)
@@ -122,12 +123,12 @@ func TestPartsAddUpToSize(t *testing.T) {
 
 	// Without base layers (minimal is built on scratch), the base's pip is a dependency by its path.
 	m.baseLayers = 0
-	if got := m.Parts(libpq); got.Dependencies <= want.Dependencies || got.Total() != m.Sizes.UncompressedBytes {
+	if got := m.Parts(productionPlaces); got.Dependencies <= want.Dependencies || got.Total() != m.Sizes.UncompressedBytes {
 		t.Errorf("without base layers: %+v", got)
 	}
 	// Without native libraries, the library is the base's.
 	m.baseLayers = 1
-	if got := m.Parts(nil); got.NativeLibraries != 0 || got.Base != want.Base+want.NativeLibraries || got.Total() != m.Sizes.UncompressedBytes {
+	if got := m.Parts(Places{App: "/app", Venv: "/opt/venv"}); got.NativeLibraries != 0 || got.Base != want.Base+want.NativeLibraries || got.Total() != m.Sizes.UncompressedBytes {
 		t.Errorf("without native libraries: %+v", got)
 	}
 }
@@ -147,7 +148,7 @@ func TestSingleStageParts(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.baseLayers = 1
-	parts := m.Parts(nil)
+	parts := m.Parts(Places{App: "/app", Venv: "/opt/venv"})
 	layer := func(i int) int64 { return m.Layers[i].UncompressedBytes }
 	want := Parts{Base: layer(0) + 512 + 512, Dependencies: 512 + 60416, Bytecode: 512 + 70144, App: layer(1) + layer(3)}
 	// The pip layer's end-of-archive blocks go with its largest part, the bytecode.
@@ -165,10 +166,10 @@ func TestNativeLibrariesAreFoundWhereTheImageKeepsThem(t *testing.T) {
 		{Name: "lib/x86_64-linux-gnu/libpq.so.5.17", Type: tar.TypeReg, Size: 4000},
 		{Name: "usr/lib/x86_64-linux-gnu/libyaml.so", Type: tar.TypeSymlink, Target: "/usr/lib/x86_64-linux-gnu/libyaml.so"}, // a loop
 	}
-	got := nativeFileNames(files, []NativeLibrary{
-		{Soname: "libpq.so.5", Path: "/usr/lib/x86_64-linux-gnu/libpq.so.5"},
-		{Soname: "libyaml.so", Path: "/usr/lib/x86_64-linux-gnu/libyaml.so"},
-		{Soname: "libnone.so.1", Path: "/usr/lib/x86_64-linux-gnu/libnone.so.1"},
+	got := nativeFileNames(files, []string{
+		"/usr/lib/x86_64-linux-gnu/libpq.so.5",
+		"/usr/lib/x86_64-linux-gnu/libyaml.so",
+		"/usr/lib/x86_64-linux-gnu/libnone.so.1",
 	})
 	want := map[string]bool{"lib/x86_64-linux-gnu/libpq.so.5": true, "lib/x86_64-linux-gnu/libpq.so.5.17": true}
 	if !reflect.DeepEqual(got, want) {
@@ -189,7 +190,7 @@ func TestMeasureScriptSplitsLikeTheGoReader(t *testing.T) {
 	path := imageTarball(t, layers...)
 	base := imageTarball(t, layers[0])
 	out := filepath.Join(t.TempDir(), "reading.json")
-	if msg, err := exec.Command(python, "-I", "scripts/measure.py", path, t.TempDir(), out, base).CombinedOutput(); err != nil {
+	if msg, err := exec.Command(python, "-I", "../scripts/measure.py", path, t.TempDir(), out, base).CombinedOutput(); err != nil {
 		t.Fatalf("measure.py: %v\n%s", err, msg)
 	}
 	var reading engineReading
@@ -214,8 +215,8 @@ func TestMeasureScriptSplitsLikeTheGoReader(t *testing.T) {
 		}
 	}
 	goReader.baseLayers = 1
-	if engine.Parts(libpq) != goReader.Parts(libpq) || engine.Parts(libpq).Total() != engine.Sizes.UncompressedBytes {
-		t.Errorf("parts: measure.py %+v, Go %+v, SIZE %d", engine.Parts(libpq), goReader.Parts(libpq), engine.Sizes.UncompressedBytes)
+	if engine.Parts(productionPlaces) != goReader.Parts(productionPlaces) || engine.Parts(productionPlaces).Total() != engine.Sizes.UncompressedBytes {
+		t.Errorf("parts: measure.py %+v, Go %+v, SIZE %d", engine.Parts(productionPlaces), goReader.Parts(productionPlaces), engine.Sizes.UncompressedBytes)
 	}
 }
 

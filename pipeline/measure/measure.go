@@ -1,4 +1,9 @@
-package pipeline
+// Package measure reads what an image weighs and holds, from the image tarball the
+// engine makes of it. In: a built image. Out: a Measurement: its sizes as podman,
+// docker and a registry count them, its layers, its contents (user, shell, pip,
+// setuid files, the largest directories, wasted bytes) and the parts its bytes are
+// for. Layer listings are kept by diff ID, so an app edit unpacks only the new layer.
+package measure
 
 import (
 	"context"
@@ -57,31 +62,53 @@ type Measurement struct {
 	baseLayers int
 }
 
-// Parts splits the image's SIZE by what the bytes are for (see Parts); native are
-// the libraries the image carries for the venv (its report's nativeLibraries).
-func (m Measurement) Parts(native []NativeLibrary) Parts {
-	return partsOf(m.listings, m.baseLayers, native)
+// Parts splits the image's SIZE by what the bytes are for (see Parts), knowing where
+// the image keeps them.
+func (m Measurement) Parts(places Places) Parts {
+	return partsOf(m.listings, m.baseLayers, places)
+}
+
+// Reader measures images in the engine, in a container of base (which has Python).
+type Reader struct {
+	client  *dagger.Client
+	scripts *scripts.Set
+	base    *dagger.Container
+	volume  string
+}
+
+// New is a reader that runs measure.py in base, the image's runtime base: it has
+// Python, and its layers, being the image's first, say which layers are the base's own.
+func New(client *dagger.Client, helpers *scripts.Set, base *dagger.Container) *Reader {
+	return &Reader{client: client, scripts: helpers, base: base, volume: measureVolume}
+}
+
+// WithVolume keeps the layer listings in the engine volume name instead of the
+// shared one: a reading with nothing kept, which unpacks every layer (tests).
+func (r *Reader) WithVolume(name string) *Reader {
+	copied := *r
+	copied.volume = name
+	return &copied
 }
 
 // measureVolume keeps layer listings in the engine, by diff ID, across runs and
 // clients (a module's function has no disk of its own that outlives the call).
-var measureVolume = "multistage-measure-" + measureVersion
+const measureVolume = "multistage-measure-" + measureVersion
 
 // Measure sizes image and reads its layers and contents, from the tarball the engine
 // makes of it, where the engine made it: a container of the runtime base reads it
 // in place, so its tens of megabytes are not sent to the client. The engine caches
 // the reading with the image (a warm run reads nothing), and keeps each layer's
 // listing, so after an app edit only the new layer is unpacked.
-func (p *Pipeline) Measure(ctx context.Context, image *dagger.Container) (Measurement, error) {
+func (r *Reader) Measure(ctx context.Context, image *dagger.Container) (Measurement, error) {
 	// scripts/measure.py reads the image tarball inside the engine (it says what it writes).
-	out, err := p.scripts.Mount(p.runtimeBase()).
+	out, err := r.scripts.Mount(r.base).
 		WithMountedFile("/measure/image.tar", ImageTarball(image)).
 		// The base's tarball says which of the image's layers are the base's own (the
 		// engine has its gzip layers already, from the images built on it).
-		WithMountedFile("/measure/base.tar", ImageTarball(p.runtimeBase())).
-		WithMountedCache("/measure/kept", p.client.CacheVolume(measureVolume)).
+		WithMountedFile("/measure/base.tar", ImageTarball(r.base)).
+		WithMountedCache("/measure/kept", r.client.CacheVolume(r.volume)).
 		// The base ships no bytecode: keep what this reading compiles (~0.1 s of CPU) for the next.
-		WithMountedCache("/measure/pycache", p.client.CacheVolume("multistage-measure-pycache")).
+		WithMountedCache("/measure/pycache", r.client.CacheVolume("multistage-measure-pycache")).
 		// -I: nothing from the base's environment (PYTHON* variables) changes the reading.
 		// The reading goes to a file measure.py writes: an exec's stdout reaches the
 		// client's progress output even when redirected, and a reading is megabytes.

@@ -1,4 +1,4 @@
-package pipeline
+package measure
 
 import (
 	"archive/tar"
@@ -42,20 +42,20 @@ const (
 	PartNativeLibraries
 	PartBytecode
 	PartApp
-	partCount
+	PartCount
 )
 
 // AllParts lists the parts, from the bottom of a stacked bar up.
 var AllParts = []Part{PartBase, PartDependencies, PartNativeLibraries, PartBytecode, PartApp}
 
-var partNames = [partCount]string{"base", "dependencies", "native libraries", "bytecode", "app"}
+var partNames = [PartCount]string{"base", "dependencies", "native libraries", "bytecode", "app"}
 
 // String is the part's name as the reports print it.
 func (p Part) String() string { return partNames[p] }
 
 // Of is the bytes of one part.
 func (ps Parts) Of(p Part) int64 {
-	return [partCount]int64{ps.Base, ps.Dependencies, ps.NativeLibraries, ps.Bytecode, ps.App}[p]
+	return [PartCount]int64{ps.Base, ps.Dependencies, ps.NativeLibraries, ps.Bytecode, ps.App}[p]
 }
 
 // Total adds the parts up: the image's SIZE.
@@ -87,8 +87,8 @@ var sitePackages = regexp.MustCompile(`^usr/(local/)?lib/python3[^/]*/(site|dist
 
 // partsOf splits the layers' bytes into parts. The first baseLayers layers are the
 // runtime base's own; native are the libraries the image carries for the venv.
-func partsOf(listings []layerListing, baseLayers int, native []NativeLibrary) Parts {
-	nativeFiles := nativeFileNames(flatten(listings), native)
+func partsOf(listings []layerListing, baseLayers int, places Places) Parts {
+	nativeFiles := nativeFileNames(flatten(listings), places.Native)
 	var parts Parts
 	for i, listing := range listings {
 		var layer Parts
@@ -96,7 +96,7 @@ func partsOf(listings []layerListing, baseLayers int, native []NativeLibrary) Pa
 		for _, f := range listing.Files {
 			part := PartBase
 			if i >= baseLayers {
-				part = partOfPath(f.Name, nativeFiles)
+				part = partOfPath(f.Name, places, nativeFiles)
 			}
 			layer.add(part, f.tarBytes())
 			listed += f.tarBytes()
@@ -110,11 +110,20 @@ func partsOf(listings []layerListing, baseLayers int, native []NativeLibrary) Pa
 	return parts
 }
 
+// Places says where an image keeps what its parts are made of.
+type Places struct {
+	// App and Venv are the app's directory and the venv's, absolute.
+	App, Venv string
+	// Native are the paths of the libraries the image carries for the venv (its
+	// report's nativeLibraries).
+	Native []string
+}
+
 // partOfPath says which part a file above the base's layers belongs to, by its path
 // (relative to /): the app, a carried library, bytecode, a dependency, else the base.
-func partOfPath(name string, nativeFiles map[string]bool) Part {
-	app := strings.TrimPrefix(appPath, "/")
-	venv := strings.TrimPrefix(venvPath, "/")
+func partOfPath(name string, places Places, nativeFiles map[string]bool) Part {
+	app := strings.TrimPrefix(places.App, "/")
+	venv := strings.TrimPrefix(places.Venv, "/")
 	switch {
 	case name == app || strings.HasPrefix(name, app+"/"):
 		return PartApp
@@ -144,8 +153,8 @@ func largestPart(ps Parts) Part {
 // (libpq.so.5.17). A path under /usr/lib is also looked for under /lib and the other
 // way round: minimal keeps a library where the loader found it, multi-stage where its
 // directory really is.
-func nativeFileNames(files []layerFile, native []NativeLibrary) map[string]bool {
-	if len(native) == 0 {
+func nativeFileNames(files []layerFile, nativePaths []string) map[string]bool {
+	if len(nativePaths) == 0 {
 		return nil
 	}
 	fs := make(map[string]layerFile, len(files))
@@ -153,8 +162,8 @@ func nativeFileNames(files []layerFile, native []NativeLibrary) map[string]bool 
 		fs[f.Name] = f
 	}
 	names := map[string]bool{}
-	for _, lib := range native {
-		for _, candidate := range []string{lib.Path, otherLibDir(lib.Path)} {
+	for _, path := range nativePaths {
+		for _, candidate := range []string{path, otherLibDir(path)} {
 			if found := followLinks(fs, candidate); len(found) > 0 {
 				for _, name := range found {
 					names[name] = true

@@ -1,4 +1,4 @@
-package pipeline
+package measure
 
 import (
 	"archive/tar"

@@ -1,4 +1,4 @@
-package pipeline
+package measure
 
 import (
 	"encoding/json"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/multistage/multistage/internal/atomicfile"
 )
 
 // The Go reader of exported tarballs (ReadLayers, InspectImage) keeps each layer's
@@ -69,7 +71,7 @@ func keep(kind, digest string, v any) {
 	if err != nil {
 		return
 	}
-	_ = writeAtomically(path, func(tmp string) error { return os.WriteFile(tmp, data, 0o644) })
+	_ = atomicfile.Write(path, func(tmp string) error { return os.WriteFile(tmp, data, 0o644) })
 }
 
 // digestLocks lets one goroutine read a layer that several images share (the base)

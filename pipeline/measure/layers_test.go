@@ -1,4 +1,4 @@
-package pipeline
+package measure
 
 import (
 	"encoding/json"
@@ -66,7 +66,7 @@ func TestMeasureScriptKeepsListingsByDiffID(t *testing.T) {
 		if err := tarball.WriteToFile(path, name.MustParseReference("measure/test:1"), image(t, "10001", layers...)); err != nil {
 			t.Fatal(err)
 		}
-		out, err := exec.Command(python, "-I", "scripts/measure.py", path, kept).Output()
+		out, err := exec.Command(python, "-I", "../scripts/measure.py", path, kept).Output()
 		if err != nil {
 			t.Fatalf("measure.py: %v", err)
 		}
