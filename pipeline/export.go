@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/multistage/multistage/internal/atomicfile"
+	"github.com/multistage/multistage/pipeline/inventory"
 	"github.com/multistage/multistage/pipeline/measure"
 )
 
@@ -32,7 +33,7 @@ func ExportFiles(built []Built) []string {
 			names = append(names, b.Variant.Name+".tar")
 		}
 		if b.SBOM != nil {
-			names = append(names, SBOMFile(b.Variant.Name))
+			names = append(names, inventory.SBOMFile(b.Variant.Name))
 		}
 	}
 	for _, format := range Formats {
@@ -70,7 +71,7 @@ func WriteExport(ctx context.Context, report *Report, built []Built, dir string,
 		written = append(written, path)
 		if b.SBOM != nil {
 			// The image's SBOM, beside its tarball.
-			path := filepath.Join(dir, SBOMFile(b.Variant.Name))
+			path := filepath.Join(dir, inventory.SBOMFile(b.Variant.Name))
 			if err := atomicfile.Write(path, func(tmp string) error { return os.WriteFile(tmp, b.SBOM, 0o644) }); err != nil {
 				return written, err
 			}

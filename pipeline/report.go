@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"github.com/multistage/multistage/pipeline/check"
+	"github.com/multistage/multistage/pipeline/inventory"
 	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/project"
 )
@@ -53,9 +54,9 @@ type ImageReport struct {
 	Contents *measure.Contents `json:"contents,omitempty"`
 	// Secrets is what the secret scan found in the app and in what the build made
 	// (absent when the image could not be read).
-	Secrets *SecretScan `json:"secrets,omitempty"`
+	Secrets *inventory.SecretScan `json:"secrets,omitempty"`
 	// SBOM says where the image's software bill of materials is and what it lists.
-	SBOM *SBOMSummary `json:"sbom,omitempty"`
+	SBOM *inventory.SBOMSummary `json:"sbom,omitempty"`
 	// Reproducible says whether a second build gave the same layers (--verify-reproducible).
 	Reproducible *Reproducibility `json:"reproducible,omitempty"`
 	// VersusSingleStage compares with the single-stage image; absent for single-stage itself.
@@ -105,7 +106,7 @@ func (r *Report) finish() {
 		if image.ExpectedToPass && !image.Check.Passed {
 			r.OK = false
 		}
-		if image.Secrets.unaccepted() > 0 {
+		if image.Secrets.Unaccepted() > 0 {
 			r.OK = false
 		}
 	}

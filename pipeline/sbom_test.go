@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/multistage/multistage/pipeline/inventory"
 	"github.com/multistage/multistage/pipeline/project"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -46,12 +47,13 @@ func validateCycloneDX(t *testing.T, doc []byte) {
 // ValidateCycloneDX is validateCycloneDX for the engine tests (package pipeline_test).
 var ValidateCycloneDX = validateCycloneDX
 
-func fakeInventory() *Inventory {
-	inv := &Inventory{
-		Python: []PythonDist{{Name: "Flask", Version: "3.1.1", Path: "/opt/venv/lib/python3.13/site-packages/flask-3.1.1.dist-info"},
+func fakeInventory() *inventory.Inventory {
+	inv := &inventory.Inventory{
+		Python: []inventory.PythonDist{{Name: "Flask", Version: "3.1.1", Path: "/opt/venv/lib/python3.13/site-packages/flask-3.1.1.dist-info"},
 			{Name: "MarkupSafe", Version: "3.0.2", Path: "/opt/venv/lib/python3.13/site-packages/markupsafe-3.0.2.dist-info"}},
-		Debian:      []DebianPackage{{Name: "libc6", Version: "2.41-12", Arch: "amd64"}},
+		Debian:      []inventory.DebianPackage{{Name: "libc6", Version: "2.41-12", Arch: "amd64"}},
 		Interpreter: "3.13.5",
+		App:         "/app",
 	}
 	inv.OS.ID, inv.OS.VersionID = "debian", "13"
 	return inv
@@ -59,8 +61,8 @@ func fakeInventory() *Inventory {
 
 func TestTheSBOMIsValidCycloneDXWithPurlsAndTheLocksHashes(t *testing.T) {
 	plan := &project.Plan{DecidedBy: "uv.lock", Pinned: []project.Requirement{{Name: "flask", Version: "3.1.1", Hashes: []string{"sha256:" + strings.Repeat("ab", 32)}}}}
-	carried := []DebianPackage{{Name: "libpq5", Version: "17.6-0+deb13u1", Arch: "amd64", Files: 1, Bytes: 345_000}}
-	doc, err := SBOM(VariantMinimal, "x", 0, plan, fakeInventory(), carried)
+	carried := []inventory.DebianPackage{{Name: "libpq5", Version: "17.6-0+deb13u1", Arch: "amd64", Files: 1, Bytes: 345_000}}
+	doc, err := inventory.SBOM(VariantMinimal, ImageTag(VariantMinimal), "x", 0, plan, fakeInventory(), carried)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +99,7 @@ func TestTheSBOMIsValidCycloneDXWithPurlsAndTheLocksHashes(t *testing.T) {
 	if python, ok := purls["pkg:generic/python@3.13.5"]; !ok || bom.Components[python].Version != "3.13.5" {
 		t.Errorf("the interpreter is not listed: %v", purls)
 	}
-	again, _ := SBOM(VariantMinimal, "x", 0, plan, fakeInventory(), carried)
+	again, _ := inventory.SBOM(VariantMinimal, ImageTag(VariantMinimal), "x", 0, plan, fakeInventory(), carried)
 	if !bytes.Equal(doc, again) {
 		t.Error("the same image gave two different SBOMs")
 	}
@@ -113,7 +115,7 @@ func TestSecretsFailTheVerdictUnlessAccepted(t *testing.T) {
 		Text string `json:"text"`
 	}{"/app/settings.py", "settings.py", "DEBUG = False\nAWS_ACCESS_KEY_ID = \"AKIAZ7VRSQ5TJRHXLPDE\"\n"})
 	for _, allowed := range [][]string{nil, {"settings.py"}} {
-		scan, err := scanSecrets(inv, allowed)
+		scan, err := inventory.ScanSecrets(inv, allowed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,10 +150,10 @@ func TestSecretsFailTheVerdictUnlessAccepted(t *testing.T) {
 
 // TestTheOKVerdictSaysWhatHeld: checks, budgets and the secret scan, in one sentence.
 func TestTheOKVerdictSaysWhatHeld(t *testing.T) {
-	clean := &SecretScan{Files: 3, Findings: []SecretFinding{}}
+	clean := &inventory.SecretScan{Files: 3, Findings: []inventory.SecretFinding{}}
 	cases := []struct {
 		budgets []BudgetResult
-		scan    *SecretScan
+		scan    *inventory.SecretScan
 		want    string
 	}{
 		{nil, nil, "OK: every check expected to pass passed."},

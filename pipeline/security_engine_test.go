@@ -22,6 +22,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/inventory"
 )
 
 // awsKey is a made-up access key ID in AWS's shape (gitleaks' aws-access-token rule).
@@ -94,7 +95,7 @@ func TestSecretsAreLeftOutOrFoundAndFailTheVerdict(t *testing.T) {
 		}
 	}
 
-	want := pipeline.SecretFinding{File: "settings.py", Line: 4, Rule: "aws-access-token", Masked: "AKIA****************"}
+	want := inventory.SecretFinding{File: "settings.py", Line: 4, Rule: "aws-access-token", Masked: "AKIA****************"}
 	for _, image := range report.Images {
 		if image.Secrets == nil || len(image.Secrets.Findings) != 1 || image.Secrets.Findings[0] != want {
 			t.Errorf("%s: secrets %+v, want exactly %+v", image.Variant, image.Secrets, want)

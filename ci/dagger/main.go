@@ -252,7 +252,7 @@ func (m *Multistage) Sbom(
 		if err != nil {
 			return err
 		}
-		id, err := client.Directory().WithNewFile(pipeline.SBOMFile(variant), string(doc)).File(pipeline.SBOMFile(variant)).ID(ctx)
+		id, err := client.Directory().WithNewFile(inventory.SBOMFile(variant), string(doc)).File(inventory.SBOMFile(variant)).ID(ctx)
 		if err != nil {
 			return err
 		}

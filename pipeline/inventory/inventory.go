@@ -1,9 +1,11 @@
-package pipeline
+// Package inventory reads what an image holds, in the image itself, and what follows
+// from it. In: a built image (and, for minimal, its assembled trees). Out: its Python
+// distributions, Debian packages and the files a secret scan reads (Inventory); the
+// scan's findings (ScanSecrets, with gitleaks' rules); its CycloneDX SBOM (SBOM).
+package inventory
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -44,6 +46,9 @@ type Inventory struct {
 	} `json:"scan"`
 	OS          OSRelease `json:"os"`
 	Interpreter string    `json:"interpreter"`
+	// App is the app's directory in the image (Read sets it): the scan names its files
+	// as the app does.
+	App string `json:"-"`
 }
 
 // OSRelease is what /etc/os-release says of a distribution.
@@ -54,33 +59,33 @@ type OSRelease struct {
 
 const inventoryOut = "/tmp/multistage-inventory.json"
 
-// Inventory runs inventory.py in image, as the image's own user with its own Python:
+// Read runs inventory.py in image, as the image's own user with its own Python:
 // the engine caches the answer with the image, so a warm run reads it again for free.
-func (p *Pipeline) Inventory(ctx context.Context, image *dagger.Container) (*Inventory, error) {
+func Read(ctx context.Context, helpers *scripts.Set, image *dagger.Container, appPath string) (*Inventory, error) {
 	// scripts/inventory.py reads its Python distributions, its Debian packages and the
 	// files the secret scan reads.
-	out, err := p.scripts.Mount(image).
+	out, err := helpers.Mount(image).
 		WithExec(scripts.Command([]string{"python", "-I"}, "inventory.py", inventoryOut, appPath)).
 		File(inventoryOut).
 		Contents(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading what the image holds: %s", failure.Line(err))
 	}
-	var inv Inventory
+	inv := Inventory{App: appPath}
 	if err := json.Unmarshal([]byte(out), &inv); err != nil {
 		return nil, fmt.Errorf("unreadable inventory: %w", err)
 	}
 	return &inv, nil
 }
 
-// carriedPackages names, by dpkg -S in the builder, the Debian packages of every file
-// the minimal image's assembled trees hold, with the files' bytes, and the builder's
-// distribution (theirs).
-func (p *Pipeline) carriedPackages(ctx context.Context, assembled *dagger.Container) ([]DebianPackage, OSRelease, error) {
+// Carried names, by dpkg -S in the builder, the Debian packages of every file under
+// trees (the minimal image's assembled trees, in assembled, a builder), with the
+// files' bytes, and the builder's distribution (theirs).
+func Carried(ctx context.Context, helpers *scripts.Set, assembled *dagger.Container, trees ...string) ([]DebianPackage, OSRelease, error) {
 	// scripts/carried.py names, in the builder, the Debian packages of those files.
 	const out = "/tmp/multistage-carried.json"
-	data, err := p.scripts.Mount(assembled).
-		WithExec(scripts.Command([]string{"python"}, "carried.py", out, minimalRoot+"/base", minimalRoot+"/venv")).
+	data, err := helpers.Mount(assembled).
+		WithExec(scripts.Command([]string{"python"}, "carried.py", append([]string{out}, trees...)...)).
 		File(out).
 		Contents(ctx)
 	if err != nil {
@@ -94,51 +99,4 @@ func (p *Pipeline) carriedPackages(ctx context.Context, assembled *dagger.Contai
 		return nil, OSRelease{}, fmt.Errorf("unreadable answer of carried.py: %w", err)
 	}
 	return answer.Packages, answer.OS, nil
-}
-
-// readInventory reads what image holds and returns its secret scan, its SBOM and
-// what the report says of the SBOM.
-func (p *Pipeline) readInventory(ctx context.Context, variant Variant, image *dagger.Container) (*SecretScan, *SBOMSummary, []byte, error) {
-	inv, err := p.Inventory(ctx, image)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	scan, err := scanSecrets(inv, p.opts.AllowSecrets)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	var carried []DebianPackage
-	switch {
-	case variant.Name == VariantMinimal:
-		var builder OSRelease
-		if carried, builder, err = p.carriedPackages(ctx, p.minimalAssembly(p.opts.KeepModules...)); err != nil {
-			return scan, nil, nil, err
-		}
-		if inv.OS.ID == "" {
-			inv.OS = builder // no os-release in the image: the packages are the builder's
-		}
-	case variant.CarriesNative:
-		carried = nativePackages(p.carriedLibraries(ctx))
-	}
-	identity := sha256.Sum256([]byte(fmt.Sprintf("%v %v %v", inv.Python, inv.Debian, carried)))
-	doc, err := SBOM(variant.Name, hex.EncodeToString(identity[:]), p.opts.SourceDateEpoch, p.plan, inv, carried)
-	if err != nil {
-		return scan, nil, nil, err
-	}
-	summary := &SBOMSummary{CycloneDX: SBOMFile(variant.Name), PythonPackages: len(inv.Python), DebianPackages: len(inv.Debian) + len(carried)}
-	return scan, summary, doc, nil
-}
-
-// SBOMOf makes the CycloneDX SBOM of the named variant's image.
-func (p *Pipeline) SBOMOf(ctx context.Context, name string) ([]byte, error) {
-	variant, err := VariantNamed(name)
-	if err != nil {
-		return nil, err
-	}
-	image, err := variant.Build(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	_, _, doc, err := p.readInventory(ctx, variant, image)
-	return doc, err
 }

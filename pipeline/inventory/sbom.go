@@ -1,4 +1,4 @@
-package pipeline
+package inventory
 
 import (
 	"bytes"
@@ -39,9 +39,10 @@ func purlEscape(s string) string { return strings.ReplaceAll(url.PathEscape(s), 
 // CycloneDX's own Go library (cyclonedx-go): every Python distribution in the image
 // (name, version, pkg:pypi purl, the lock's hashes when the plan pinned them), every
 // Debian package whose files the image holds (for a package the image carries only
-// some files of, how many and their bytes), and the Python interpreter. The serial number and time come from the
-// image's identity and the source date, so the same image gives the same document.
-func SBOM(variant, identity string, sourceDateEpoch int, plan *project.Plan, inv *Inventory, carried []DebianPackage) ([]byte, error) {
+// some files of, how many and their bytes), and the Python interpreter; tag is the
+// name the image is exported under. The serial number and time come from the image's
+// identity and the source date, so the same image gives the same document.
+func SBOM(variant, tag, identity string, sourceDateEpoch int, plan *project.Plan, inv *Inventory, carried []DebianPackage) ([]byte, error) {
 	pinned := map[string]project.Requirement{}
 	if plan != nil {
 		for _, r := range plan.Pinned {
@@ -110,7 +111,7 @@ func SBOM(variant, identity string, sourceDateEpoch int, plan *project.Plan, inv
 	bom.Metadata = &cdx.Metadata{
 		Timestamp: time.Unix(int64(sourceDateEpoch), 0).UTC().Format(time.RFC3339),
 		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "multistage"}}},
-		Component: &cdx.Component{BOMRef: "image", Type: cdx.ComponentTypeContainer, Name: ImageTag(variant),
+		Component: &cdx.Component{BOMRef: "image", Type: cdx.ComponentTypeContainer, Name: tag,
 			Properties: &[]cdx.Property{{Name: "multistage:variant", Value: variant}}},
 	}
 	bom.Components = &components
@@ -120,25 +121,4 @@ func SBOM(variant, identity string, sourceDateEpoch int, plan *project.Plan, inv
 		return nil, fmt.Errorf("writing the SBOM of %s: %w", variant, err)
 	}
 	return out.Bytes(), nil
-}
-
-// nativePackages are the Debian packages of the native libraries an image carries
-// beyond its base, as SBOM components carried in part.
-func nativePackages(libs []NativeLibrary) []DebianPackage {
-	var out []DebianPackage
-	index := map[string]int{}
-	for _, l := range libs {
-		if l.Package == "" {
-			continue
-		}
-		i, ok := index[l.Package]
-		if !ok {
-			i = len(out)
-			index[l.Package] = i
-			out = append(out, DebianPackage{Name: l.Package, Version: l.Version})
-		}
-		out[i].Files++
-		out[i].Bytes += l.Bytes
-	}
-	return out
 }

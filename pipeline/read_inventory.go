@@ -1,0 +1,79 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/inventory"
+)
+
+// readInventory reads what image holds and returns its secret scan, its SBOM and
+// what the report says of the SBOM.
+func (p *Pipeline) readInventory(ctx context.Context, variant Variant, image *dagger.Container) (*inventory.SecretScan, *inventory.SBOMSummary, []byte, error) {
+	inv, err := inventory.Read(ctx, p.scripts, image, appPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	scan, err := inventory.ScanSecrets(inv, p.opts.AllowSecrets)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var carried []inventory.DebianPackage
+	switch {
+	case variant.Name == VariantMinimal:
+		var builder inventory.OSRelease
+		if carried, builder, err = inventory.Carried(ctx, p.scripts, p.minimalAssembly(p.opts.KeepModules...), minimalRoot+"/base", minimalRoot+"/venv"); err != nil {
+			return scan, nil, nil, err
+		}
+		if inv.OS.ID == "" {
+			inv.OS = builder // no os-release in the image: the packages are the builder's
+		}
+	case variant.CarriesNative:
+		carried = nativePackages(p.carriedLibraries(ctx))
+	}
+	identity := sha256.Sum256([]byte(fmt.Sprintf("%v %v %v", inv.Python, inv.Debian, carried)))
+	doc, err := inventory.SBOM(variant.Name, ImageTag(variant.Name), hex.EncodeToString(identity[:]), p.opts.SourceDateEpoch, p.plan, inv, carried)
+	if err != nil {
+		return scan, nil, nil, err
+	}
+	summary := &inventory.SBOMSummary{CycloneDX: inventory.SBOMFile(variant.Name), PythonPackages: len(inv.Python), DebianPackages: len(inv.Debian) + len(carried)}
+	return scan, summary, doc, nil
+}
+
+// SBOMOf makes the CycloneDX SBOM of the named variant's image.
+func (p *Pipeline) SBOMOf(ctx context.Context, name string) ([]byte, error) {
+	variant, err := VariantNamed(name)
+	if err != nil {
+		return nil, err
+	}
+	image, err := variant.Build(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	_, _, doc, err := p.readInventory(ctx, variant, image)
+	return doc, err
+}
+
+// nativePackages are the Debian packages of the native libraries an image carries
+// beyond its base, as SBOM components carried in part.
+func nativePackages(libs []NativeLibrary) []inventory.DebianPackage {
+	var out []inventory.DebianPackage
+	index := map[string]int{}
+	for _, l := range libs {
+		if l.Package == "" {
+			continue
+		}
+		i, ok := index[l.Package]
+		if !ok {
+			i = len(out)
+			index[l.Package] = i
+			out = append(out, inventory.DebianPackage{Name: l.Package, Version: l.Version})
+		}
+		out[i].Files++
+		out[i].Bytes += l.Bytes
+	}
+	return out
+}
