@@ -14,6 +14,7 @@ import (
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // AppFlags are the flags every build command shares; each falls back to an env var.
@@ -44,27 +45,29 @@ type AppFlags struct {
 // options translates the flags into pipeline options; it decides nothing itself.
 func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 	opts := pipeline.Options{
-		PythonVersion:   f.PythonVersion,
-		BuilderBase:     baseContainer(client, f.BuilderBase),
-		RuntimeBase:     baseContainer(client, f.RuntimeBase),
-		BuilderBaseName: baseName(f.BuilderBase),
-		RuntimeBaseName: baseName(f.RuntimeBase),
-		PinBases:        f.PinBases,
-		Variants:        f.Variants,
-		PipIndexURL:     f.PipIndexURL,
-		App:             client.Host().Directory(f.App),
-		IncludeAll:      f.IncludeAll,
-		SourceDateEpoch: f.SourceDateEpoch,
-		Port:            f.Port,
-		CheckPath:       f.CheckPath,
-		ExpectStatus:    f.ExpectStatus,
-		Expect:          f.Expect,
-		ExpectRegex:     f.ExpectRegex,
-		CheckTimeout:    f.Timeout,
-		KeepModules:     f.Keep,
-		AllowSecrets:    f.AllowSecret,
-		RuntimeLibs:     f.RuntimeLib,
-		Command:         strings.Fields(f.Command),
+		Options: recipe.Options{
+			PythonVersion:   f.PythonVersion,
+			BuilderBase:     baseContainer(client, f.BuilderBase),
+			RuntimeBase:     baseContainer(client, f.RuntimeBase),
+			BuilderBaseName: baseName(f.BuilderBase),
+			RuntimeBaseName: baseName(f.RuntimeBase),
+			PinBases:        f.PinBases,
+			PipIndexURL:     f.PipIndexURL,
+			App:             client.Host().Directory(f.App),
+			IncludeAll:      f.IncludeAll,
+			SourceDateEpoch: f.SourceDateEpoch,
+			Port:            f.Port,
+			CheckPath:       f.CheckPath,
+			ExpectStatus:    f.ExpectStatus,
+			Expect:          f.Expect,
+			ExpectRegex:     f.ExpectRegex,
+			KeepModules:     f.Keep,
+			RuntimeLibs:     f.RuntimeLib,
+			Command:         strings.Fields(f.Command),
+		},
+		Variants:     f.Variants,
+		CheckTimeout: f.Timeout,
+		AllowSecrets: f.AllowSecret,
 	}
 	if f.Wheels != "" {
 		opts.Wheels = client.Host().Directory(f.Wheels)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // CLI is the command line: one field per command.
@@ -70,10 +71,10 @@ func newParser(cli *CLI) (*kong.Kong, error) {
 	return kong.New(cli,
 		kong.Name("multistage"),
 		kong.Vars{
-			"python":   pipeline.DefaultPythonVersion,
-			"port":     strconv.Itoa(pipeline.DefaultPort),
+			"python":   recipe.DefaultPythonVersion,
+			"port":     strconv.Itoa(recipe.DefaultPort),
 			"timeout":  pipeline.DefaultCheckTimeout.String(),
-			"variants": strings.Join(pipeline.VariantNames(), ","),
+			"variants": strings.Join(recipe.VariantNames(), ","),
 		},
 		kong.Description("Containerize a Python web app single-stage and multi-stage, prove each image serves, and compare their sizes."),
 	)

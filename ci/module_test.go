@@ -22,6 +22,7 @@ import (
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
 	"github.com/multistage/multistage/pipeline/kit"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // daggerCLI finds the Dagger CLI, or skips: module tests go through `dagger call`.
@@ -75,10 +76,10 @@ func TestModuleListsItsVariants(t *testing.T) {
 	dagger := daggerCLI(t)
 	out, code := daggerCall(t, dagger, "--silent", "variants")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 0 || len(lines) != len(pipeline.Variants) {
-		t.Fatalf("exit %d, %d lines, want %d:\n%s", code, len(lines), len(pipeline.Variants), out)
+	if code != 0 || len(lines) != len(recipe.Variants) {
+		t.Fatalf("exit %d, %d lines, want %d:\n%s", code, len(lines), len(recipe.Variants), out)
 	}
-	for i, v := range pipeline.Variants {
+	for i, v := range recipe.Variants {
 		if lines[i] != v.Name+": "+v.Description {
 			t.Errorf("line %d: %q, want %q", i+1, lines[i], v.Name+": "+v.Description)
 		}

@@ -11,6 +11,7 @@ import (
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // junk is what a developer's app directory carries besides the app (env/ is a
@@ -73,7 +74,7 @@ func sizesByVariant(report *pipeline.Report) map[string]int64 {
 func TestTheAppDirectoryIsSentAsDockerWould(t *testing.T) {
 	testenv.Client(t)
 	variants := func(o *pipeline.Options) {
-		o.Variants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal}
+		o.Variants = []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal}
 	}
 	// The sample app loses its two Dockerfiles to the defaults (docker init's), no more.
 	dockerfiles := map[string]int{}
@@ -145,7 +146,7 @@ func TestEditingAnIgnoredFileChangesNoImage(t *testing.T) {
 	testenv.Client(t)
 	dir := messyApp(t, "")
 	digest := func() string {
-		production, err := kitPipeline(t, dir, nil).Production(context.Background())
+		production, err := kitPipeline(t, dir, nil).Recipes().Production(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // Budgets are limits a run must keep, in the spirit of dive's CI mode. A broken
@@ -54,7 +56,7 @@ func ParseBudgets(maxSizes []string, minReduction, maxWaste string) (Budgets, er
 		if !ok {
 			return b, fmt.Errorf("size budget %q is not valid: use VARIANT=SIZE, for example multi-stage=150MB", spec)
 		}
-		if _, err := VariantNamed(variant); err != nil {
+		if _, err := recipe.VariantNamed(variant); err != nil {
 			return b, fmt.Errorf("size budget %q: %w", spec, err)
 		}
 		n, err := ParseSize(size)
@@ -84,7 +86,7 @@ func ParseBudgets(maxSizes []string, minReduction, maxWaste string) (Budgets, er
 // report when one breaks.
 func (r *Report) ApplyBudgets(b Budgets) {
 	r.Budgets = []BudgetResult{}
-	for _, variant := range VariantNames() {
+	for _, variant := range recipe.VariantNames() {
 		limit, ok := b.MaxSize[variant]
 		if !ok {
 			continue
@@ -134,14 +136,14 @@ func (r *Report) addLimit(name string, actual, limit int64, measured bool) {
 // addReductionBudget records how much multi-stage saves against single-stage.
 func (r *Report) addReductionBudget(minimum float64) {
 	name := fmt.Sprintf("min-reduction multi-stage vs single-stage=%g%%", minimum)
-	single, multi := r.sizeOf(VariantSingleStage), r.sizeOf(VariantMultiStage)
+	single, multi := r.sizeOf(recipe.VariantSingleStage), r.sizeOf(recipe.VariantMultiStage)
 	if single == 0 || multi == 0 {
 		r.Budgets = append(r.Budgets, BudgetResult{Budget: name, Actual: "not measured", Excess: "not measured"})
 		return
 	}
 	reduction := 100 * float64(single-multi) / float64(single)
 	result := BudgetResult{Budget: name, Actual: fmt.Sprintf("%.1f%%", reduction), Passed: reduction >= minimum,
-		Variant: VariantMultiStage, SizeLimitBytes: int64(float64(single) * (1 - minimum/100))}
+		Variant: recipe.VariantMultiStage, SizeLimitBytes: int64(float64(single) * (1 - minimum/100))}
 	if !result.Passed {
 		result.Excess = fmt.Sprintf("short by %.1f points", minimum-reduction)
 	}

@@ -36,8 +36,10 @@ func pipInstalls(t *testing.T, app string, build func(*pipeline.Pipeline) (*dagg
 }
 
 var (
-	buildMultiStage  = func(p *pipeline.Pipeline) (*dagger.Container, error) { return p.Production(context.Background()) }
-	buildSingleStage = func(p *pipeline.Pipeline) (*dagger.Container, error) { return p.SingleStage(), nil }
+	buildMultiStage = func(p *pipeline.Pipeline) (*dagger.Container, error) {
+		return p.Recipes().Production(context.Background())
+	}
+	buildSingleStage = func(p *pipeline.Pipeline) (*dagger.Container, error) { return p.Recipes().SingleStage(), nil }
 )
 
 // copyApp copies the sample app into a fresh directory, applying edit to its files.
@@ -138,7 +140,7 @@ func TestTheReadingStaysOutOfTheProgressOutput(t *testing.T) {
 	progress := testenv.OwnSession(t, func(client *dagger.Client) {
 		pipeline.UseOwnMeasureVolume(t) // a reading that runs, not one from the cache
 		p := kitPipelineOn(t, client, sampleApp, nil)
-		m, err := p.Measure(context.Background(), p.SingleStage())
+		m, err := p.Measure(context.Background(), p.Recipes().SingleStage())
 		if err != nil {
 			t.Fatal(err)
 		}

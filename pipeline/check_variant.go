@@ -6,6 +6,7 @@ import (
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline/check"
 	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // Check checks image, the named variant's: its compiled modules' libraries resolve,
@@ -14,7 +15,7 @@ import (
 // the check timeout. The request runs every time (no cached result). On failure it
 // adds the app's last log lines.
 func (p *Pipeline) Check(ctx context.Context, name string, image *dagger.Container) check.Result {
-	variant, err := VariantNamed(name)
+	variant, err := recipe.VariantNamed(name)
 	if err != nil {
 		return check.Result{Error: err.Error()}
 	}
@@ -29,8 +30,8 @@ func (p *Pipeline) Check(ctx context.Context, name string, image *dagger.Contain
 // recipe) is first run on its own for a few seconds: an app that exits in that time
 // cannot serve, and that run's own output says why, with no service, tunnel and second
 // run to start for it. One still running then gets the full check, which may pass.
-func (p *Pipeline) checkVariant(ctx context.Context, variant Variant, image *dagger.Container) check.Result {
-	if variant.Dependencies != nil && !p.opts.unsafeWithout.linkCheck {
+func (p *Pipeline) checkVariant(ctx context.Context, variant recipe.Variant, image *dagger.Container) check.Result {
+	if variant.Dependencies != nil && !p.opts.withoutLinkCheck {
 		if err := p.checkVariantLinks(ctx, variant); err != nil {
 			return check.Result{Error: err.Error()}
 		}
@@ -45,10 +46,10 @@ func (p *Pipeline) checkVariant(ctx context.Context, variant Variant, image *dag
 
 // checkVariantLinks resolves the compiled modules of the variant's image before the
 // app (the same layers, so an app edit does not run it again).
-func (p *Pipeline) checkVariantLinks(ctx context.Context, variant Variant) error {
-	dependencies, err := variant.Dependencies(ctx, p)
+func (p *Pipeline) checkVariantLinks(ctx context.Context, variant recipe.Variant) error {
+	dependencies, err := variant.Dependencies(ctx, p.recipes)
 	if err != nil {
 		return err
 	}
-	return p.checkLinks(ctx, dependencies)
+	return p.recipes.CheckLinks(ctx, dependencies)
 }

@@ -9,11 +9,12 @@ import (
 	"github.com/multistage/multistage/pipeline/check"
 	"github.com/multistage/multistage/pipeline/failure"
 	"github.com/multistage/multistage/pipeline/measure"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // Built is a variant's image, kept after Compare so a caller can export it.
 type Built struct {
-	Variant Variant
+	Variant recipe.Variant
 	Image   *dagger.Container
 	// SBOM is the image's CycloneDX document (nil when it could not be read).
 	SBOM []byte
@@ -27,10 +28,10 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		SchemaVersion:   ReportSchemaVersion,
 		PythonVersion:   p.opts.PythonVersion,
 		Port:            p.opts.Port,
-		Probe:           p.probe,
-		Project:         p.plan,
+		Probe:           p.recipes.Probe(),
+		Project:         p.recipes.Plan(),
 		SourceDateEpoch: p.opts.SourceDateEpoch,
-		AppSource:       p.source,
+		AppSource:       p.recipes.AppSource(),
 		Budgets:         []BudgetResult{},
 		Images:          make([]ImageReport, len(variants)),
 	}
@@ -41,15 +42,15 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 	}
 
 	// Naming the bases asks the engine; it waits for nothing else, so it runs beside the variants.
-	basesNamed := make(chan []BaseImage, 1)
-	go func() { basesNamed <- p.Bases(ctx) }()
+	basesNamed := make(chan []recipe.BaseImage, 1)
+	go func() { basesNamed <- p.recipes.Bases(ctx) }()
 	// So is counting what the app directory left out; without it, the report says nothing of it.
 	counted := make(chan error, 1)
-	go func() { counted <- p.countLeftOut(ctx) }()
+	go func() { counted <- p.recipes.CountLeftOut(ctx) }()
 	// Each variant goes on as soon as it is built. Checking and measuring read
 	// different things (a running service, a tarball), so they run side by side.
 	eachIndex(len(variants), func(i int) {
-		image, err := p.buildSynced(ctx, variants[i])
+		image, err := buildSynced(ctx, p.recipes, variants[i])
 		if err != nil {
 			why := failure.Describe(err)
 			report.Images[i].Error = why
@@ -82,7 +83,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		}
 		report.Images[i].Sizes, report.Images[i].Layers, report.Images[i].Contents = m.Sizes, m.Layers, &m.Contents
 		if variants[i].CarriesNative {
-			report.Images[i].NativeLibraries = p.carriedLibraries(ctx)
+			report.Images[i].NativeLibraries = p.recipes.CarriedLibraries(ctx)
 		}
 		report.Images[i].Sizes.Parts = m.Parts(placesOf(report.Images[i].NativeLibraries))
 		if p.opts.VerifyReproducible && variants[i].ExpectedToPass {
@@ -99,8 +100,8 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 }
 
 // buildSynced builds a variant's image in the engine, so that build errors surface here.
-func (p *Pipeline) buildSynced(ctx context.Context, variant Variant) (*dagger.Container, error) {
-	image, err := variant.Build(ctx, p)
+func buildSynced(ctx context.Context, recipes *recipe.Recipes, variant recipe.Variant) (*dagger.Container, error) {
+	image, err := variant.Build(ctx, recipes)
 	if err != nil {
 		return nil, err
 	}
@@ -108,12 +109,12 @@ func (p *Pipeline) buildSynced(ctx context.Context, variant Variant) (*dagger.Co
 }
 
 // variants are the variants this pipeline compares, in report order.
-func (p *Pipeline) variants() []Variant {
+func (p *Pipeline) variants() []recipe.Variant {
 	if len(p.opts.Variants) == 0 {
-		return Variants
+		return recipe.Variants
 	}
-	var chosen []Variant
-	for _, v := range Variants {
+	var chosen []recipe.Variant
+	for _, v := range recipe.Variants {
 		if slices.Contains(p.opts.Variants, v.Name) {
 			chosen = append(chosen, v)
 		}
@@ -135,8 +136,8 @@ func eachIndex(n int, fn func(i int)) {
 }
 
 // placesOf says where the production images keep what measure splits into parts.
-func placesOf(native []NativeLibrary) measure.Places {
-	places := measure.Places{App: appPath, Venv: venvPath}
+func placesOf(native []recipe.NativeLibrary) measure.Places {
+	places := measure.Places{App: recipe.AppPath, Venv: recipe.VenvPath}
 	for _, lib := range native {
 		places.Native = append(places.Native, lib.Path)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // TestDockerRunsTheExportsAndShowsTheReportedSize loads every exported variant into a
@@ -23,7 +24,7 @@ func TestDockerRunsTheExportsAndShowsTheReportedSize(t *testing.T) {
 	docker := testenv.Docker(t)
 	report, dir := compareSample(t)
 	testenv.HoldHostPort(t, 5000)
-	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+	for _, variant := range []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal} {
 		t.Run(variant, func(t *testing.T) {
 			reported := image(t, report, variant)
 			docker.Run(t, "load", "-i", filepath.Join(dir, variant+".tar"))
@@ -47,8 +48,8 @@ func TestDockerRunsTheExportsAndShowsTheReportedSize(t *testing.T) {
 			if err := json.Unmarshal([]byte(docker.Run(t, "image", "inspect", "--format", "{{json .Config}}", tag)), &config); err != nil {
 				t.Fatal(err)
 			}
-			production := variant != pipeline.VariantSingleStage
-			wantUser := map[bool]string{true: fmt.Sprintf("%d:%d", pipeline.AppUID, pipeline.AppUID), false: ""}[production]
+			production := variant != recipe.VariantSingleStage
+			wantUser := map[bool]string{true: fmt.Sprintf("%d:%d", recipe.AppUID, recipe.AppUID), false: ""}[production]
 			if _, exposed := config.ExposedPorts["5000/tcp"]; !exposed || config.User != wantUser || (config.Healthcheck != nil) != production {
 				t.Errorf("%s: docker reads user %q, ports %v, healthcheck %v", variant, config.User, config.ExposedPorts, config.Healthcheck)
 			}

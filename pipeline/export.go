@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"time"
 
 	"errors"
 	"fmt"
@@ -12,6 +13,8 @@ import (
 	"dagger.io/dagger"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/multistage/multistage/internal/atomicfile"
 	"github.com/multistage/multistage/pipeline/inventory"
@@ -140,4 +143,22 @@ func RemoveTemporaryFiles(dir string) {
 			os.Remove(m)
 		}
 	}
+}
+
+// withSourceDate dates an exported image's config with the source date: the engine
+// writes the time of the export into `created` and into every history entry (Dagger
+// has no option for it), which alone would give every export a new config digest.
+// The layers are left as they are.
+func withSourceDate(image v1.Image, sourceDateEpoch int) (v1.Image, error) {
+	file, err := image.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	file = file.DeepCopy()
+	date := v1.Time{Time: time.Unix(int64(sourceDateEpoch), 0).UTC()}
+	file.Created = date
+	for i := range file.History {
+		file.History[i].Created = date
+	}
+	return mutate.ConfigFile(image, file)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
 	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // appDir writes an app directory from file contents.
@@ -52,13 +53,13 @@ func TestBadAppDirectoriesAreRefusedBeforeBuilding(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := pipeline.New(context.Background(), client, pipeline.Options{App: client.Host().Directory(appDir(t, c.files))})
+			_, err := pipeline.New(context.Background(), client, pipeline.Options{Options: recipe.Options{App: client.Host().Directory(appDir(t, c.files))}})
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("want %q, got %v", c.want, err)
 			}
 		})
 	}
-	_, err := pipeline.New(context.Background(), client, pipeline.Options{App: client.Host().Directory(filepath.Join(t.TempDir(), "missing"))})
+	_, err := pipeline.New(context.Background(), client, pipeline.Options{Options: recipe.Options{App: client.Host().Directory(filepath.Join(t.TempDir(), "missing"))}})
 	if err == nil || !strings.Contains(err.Error(), "app directory cannot be read") {
 		t.Fatalf("missing directory: %v", err)
 	}
@@ -92,12 +93,12 @@ def hi():
 		t.Run(c.name, func(t *testing.T) {
 			// The sample's body is asked for: an app that answers another one fails.
 			p := kitPipeline(t, appDir(t, c.files), func(o *pipeline.Options) { o.CheckTimeout, o.Expect = 5*time.Second, bench.SampleAppBody })
-			image := p.SingleStage()
+			image := p.Recipes().SingleStage()
 			if _, err := image.Sync(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			result := p.Check(context.Background(), pipeline.VariantSingleStage, image)
+			result := p.Check(context.Background(), recipe.VariantSingleStage, image)
 			took := time.Since(start)
 			if result.Passed || !strings.Contains(result.Error, c.want) {
 				t.Fatalf("want a failed check saying %q, got %+v", c.want, result)
@@ -123,7 +124,7 @@ func TestBuildFailuresSurfacePipsOwnError(t *testing.T) {
 	for name, requirements := range cases {
 		t.Run(name, func(t *testing.T) {
 			p := kitPipeline(t, appDir(t, map[string]string{"app.py": "print()", "requirements.txt": requirements}), nil)
-			_, err := p.SingleStage().Sync(context.Background())
+			_, err := p.Recipes().SingleStage().Sync(context.Background())
 			if err == nil {
 				t.Fatal("built although a requirement cannot be found")
 			}
@@ -139,7 +140,10 @@ func TestBuildFailuresSurfacePipsOwnError(t *testing.T) {
 func TestEmptyWheelsDirectoryIsRefusedBeforeBuilding(t *testing.T) {
 	client := testenv.Client(t)
 	_, err := pipeline.New(context.Background(), client, pipeline.Options{
-		App: client.Host().Directory(sampleApp), Wheels: client.Host().Directory(t.TempDir()),
+		Options: recipe.Options{
+			App:    client.Host().Directory(sampleApp),
+			Wheels: client.Host().Directory(t.TempDir()),
+		},
 	})
 	if err == nil || !strings.Contains(err.Error(), "wheels directory holds no .whl file") {
 		t.Fatalf("got %v", err)
@@ -157,12 +161,12 @@ http.server.HTTPServer(("0.0.0.0", 5000), H).serve_forever()
 func TestEmptyRequirementsBuildAndServe(t *testing.T) {
 	app := appDir(t, stdlibOnlyApp)
 	p := kitPipeline(t, app, func(o *pipeline.Options) { o.Expect = "stdlib only" })
-	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+	for _, variant := range []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal} {
 		image, err := p.Build(context.Background(), variant)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if result := p.Check(context.Background(), pipeline.VariantSingleStage, image); !result.Passed {
+		if result := p.Check(context.Background(), recipe.VariantSingleStage, image); !result.Passed {
 			t.Errorf("%s with empty requirements: %+v", variant, result)
 		}
 	}
@@ -174,7 +178,7 @@ func TestEmptyRequirementsBuildAndServe(t *testing.T) {
 func TestAVariantExpectedToFailIsCheckedWhenItKeepsRunning(t *testing.T) {
 	app := appDir(t, stdlibOnlyApp)
 	report, _ := kitPipeline(t, app, func(o *pipeline.Options) {
-		o.Expect, o.Variants = "stdlib only", []string{pipeline.VariantTutorial}
+		o.Expect, o.Variants = "stdlib only", []string{recipe.VariantTutorial}
 	}).Compare(context.Background())
 	if check := report.Images[0].Check; !check.Passed || check.Attempts == 0 {
 		t.Errorf("the tutorial's image serves this app, yet its check says %+v", check)
@@ -188,7 +192,7 @@ func TestBasesWithDifferentPythonsAreRefusedBeforeBuilding(t *testing.T) {
 	other := client.Container().Import(client.Host().File(k.Runtime)).
 		WithNewFile("/usr/local/bin/python", "#!/bin/sh\necho 3.12\necho /usr/local/bin/python3.12\n", dagger.ContainerWithNewFileOpts{Permissions: 0o755})
 	p := kitPipeline(t, sampleApp, func(o *pipeline.Options) { o.RuntimeBase = other })
-	_, err := p.Production(context.Background())
+	_, err := p.Recipes().Production(context.Background())
 	want := "builder base has Python 3.13 but runtime base has Python 3.12: use bases of the same minor version"
 	if err == nil || err.Error() != want {
 		t.Fatalf("want %q, got %v", want, err)

@@ -24,6 +24,7 @@ import (
 	"github.com/multistage/multistage/pipeline/bench"
 	"github.com/multistage/multistage/pipeline/failure"
 	"github.com/multistage/multistage/pipeline/measure"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // kitPipeline is the pipeline exactly as users run it, with the offline kit's bases
@@ -38,14 +39,16 @@ func kitPipelineOn(t *testing.T, client *dagger.Client, app string, change func(
 	t.Helper()
 	k := testenv.Kit(t)
 	opts := pipeline.Options{
+		Options: recipe.Options{
+			BuilderBase: client.Container().Import(client.Host().File(k.Builder)),
+			RuntimeBase: client.Container().Import(client.Host().File(k.Runtime)),
+			Wheels:      client.Host().Directory(k.Wheels),
+			App:         client.Host().Directory(app),
+		},
 		// The tests run beside each other on two cores: an app's start can wait for a
 		// core far longer than alone (READY is 1–3 s alone). A check that fails still
 		// fails, in 90 s instead of 30.
 		CheckTimeout: 90 * time.Second,
-		BuilderBase:  client.Container().Import(client.Host().File(k.Builder)),
-		RuntimeBase:  client.Container().Import(client.Host().File(k.Runtime)),
-		Wheels:       client.Host().Directory(k.Wheels),
-		App:          client.Host().Directory(app),
 	}
 	if change != nil {
 		change(&opts)
@@ -101,7 +104,7 @@ func TestCompareOnKitChecksBothImagesAndCatchesTheTutorial(t *testing.T) {
 	table, _ := report.Render(pipeline.FormatTable)
 	t.Logf("report:\n%s", table)
 
-	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage} {
+	for _, variant := range []string{recipe.VariantSingleStage, recipe.VariantMultiStage} {
 		img := image(t, report, variant)
 		if !img.Check.Passed || img.Check.Status != 200 || img.Check.Body != bench.SampleAppBody {
 			t.Errorf("%s check: %+v", variant, img.Check)
@@ -110,7 +113,7 @@ func TestCompareOnKitChecksBothImagesAndCatchesTheTutorial(t *testing.T) {
 			t.Errorf("%s: no time to first good answer recorded", variant)
 		}
 	}
-	tutorial := image(t, report, pipeline.VariantTutorial)
+	tutorial := image(t, report, recipe.VariantTutorial)
 	if tutorial.Check.Passed || tutorial.ExpectedToPass {
 		t.Errorf("tutorial passed its check: %+v", tutorial.Check)
 	}
@@ -216,13 +219,13 @@ func TestSizesAreMeasuredAndConsistent(t *testing.T) {
 			t.Errorf("%s contents differ:\nreport:                %+v\ngo-containerregistry: %+v", img.Variant, *img.Contents, contents)
 		}
 	}
-	multi := image(t, report, pipeline.VariantMultiStage)
-	if multi.VersusSingleStage == nil || multi.VersusSingleStage.DeltaBytes != multi.Sizes.UncompressedBytes-image(t, report, pipeline.VariantSingleStage).Sizes.UncompressedBytes {
+	multi := image(t, report, recipe.VariantMultiStage)
+	if multi.VersusSingleStage == nil || multi.VersusSingleStage.DeltaBytes != multi.Sizes.UncompressedBytes-image(t, report, recipe.VariantSingleStage).Sizes.UncompressedBytes {
 		t.Errorf("multi-stage comparison wrong: %+v", multi.VersusSingleStage)
 	}
 	// The images built on the runtime base carry it whole, as their base; minimal takes
 	// from it only what the app needs, and has neither bytecode nor its own base layers.
-	single, tutorial, minimal := image(t, report, pipeline.VariantSingleStage), image(t, report, pipeline.VariantTutorial), image(t, report, pipeline.VariantMinimal)
+	single, tutorial, minimal := image(t, report, recipe.VariantSingleStage), image(t, report, recipe.VariantTutorial), image(t, report, recipe.VariantMinimal)
 	if base := tutorial.Sizes.Parts.Base; single.Sizes.Parts.Base < base || multi.Sizes.Parts.Base < base || base < tutorial.Layers[0].UncompressedBytes {
 		t.Errorf("base parts: single-stage %d, multi-stage %d, tutorial %d (its first layer %d)", single.Sizes.Parts.Base, multi.Sizes.Parts.Base, base, tutorial.Layers[0].UncompressedBytes)
 	}
@@ -278,13 +281,13 @@ func TestExportedTarballsReadBackWithTheirTags(t *testing.T) {
 func TestPodmanRunsTheExportedImage(t *testing.T) {
 	podman := testenv.Podman(t)
 	report, dir := compareSample(t)
-	multi := image(t, report, pipeline.VariantMultiStage)
+	multi := image(t, report, recipe.VariantMultiStage)
 
-	tag := "localhost/" + strings.TrimSuffix(pipeline.ImageTag(pipeline.VariantMultiStage), ":latest") + ":latest"
+	tag := "localhost/" + strings.TrimSuffix(pipeline.ImageTag(recipe.VariantMultiStage), ":latest") + ":latest"
 	run(t, podman, "load", "-i", filepath.Join(dir, "multi-stage.tar"))
 	port := freePort(t)
 	name := fmt.Sprintf("multistage-test-%d", time.Now().UnixNano())
-	loadedAs := firstExisting(t, podman, tag, "docker.io/"+pipeline.ImageTag(pipeline.VariantMultiStage))
+	loadedAs := firstExisting(t, podman, tag, "docker.io/"+pipeline.ImageTag(recipe.VariantMultiStage))
 	args := append([]string{"run", "-d", "--name", name, "-p", fmt.Sprintf("127.0.0.1:%d:5000", port)}, testenv.PodmanRunFlags...)
 	run(t, podman, append(args, loadedAs)...)
 	t.Cleanup(func() { exec.Command(podman, "rm", "-f", name).Run() })
@@ -312,7 +315,7 @@ func TestProductionRefusesBasesWithDifferentInterpreters(t *testing.T) {
 	moved := client.Container().Import(client.Host().File(k.Runtime)).
 		WithExec([]string{"sh", "-c", "cp /usr/bin/python3.13 /usr/local/bin/python3.13 && ln -sf /usr/local/bin/python3.13 /usr/local/bin/python"})
 	p := kitPipeline(t, sampleApp, func(o *pipeline.Options) { o.RuntimeBase = moved })
-	_, err := p.Production(context.Background())
+	_, err := p.Recipes().Production(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "/usr/bin/python3.13") || !strings.Contains(err.Error(), "/usr/local/bin/python3.13") {
 		t.Fatalf("want both interpreter paths named, got %v", err)
 	}
@@ -365,7 +368,7 @@ func getUntil(t *testing.T, url string, limit time.Duration) string {
 
 func TestMinimalIsUnder35MBServesAndCarriesNoTools(t *testing.T) {
 	report, _ := compareSample(t)
-	minimal := image(t, report, pipeline.VariantMinimal)
+	minimal := image(t, report, recipe.VariantMinimal)
 	if !minimal.Check.Passed {
 		t.Fatalf("minimal check failed: %+v", minimal.Check)
 	}
@@ -380,7 +383,7 @@ func TestMinimalIsUnder35MBServesAndCarriesNoTools(t *testing.T) {
 		t.Errorf("minimal has %d layers, want 3 (base, venv, app)", len(minimal.Layers))
 	}
 	// The same, asked of the running image rather than of the report's classifier.
-	image := kitPipeline(t, sampleApp, nil).Minimal()
+	image := kitPipeline(t, sampleApp, nil).Recipes().Minimal()
 	ctx := context.Background()
 	if _, err := image.WithExec([]string{"/bin/sh", "-c", "true"}).Sync(ctx); err == nil {
 		t.Error("minimal runs /bin/sh")
@@ -418,13 +421,13 @@ for d, dirs, files in os.walk("/"):
 
 func TestContentsTellSingleFromMultiStage(t *testing.T) {
 	report, _ := compareSample(t)
-	single := image(t, report, pipeline.VariantSingleStage).Contents
+	single := image(t, report, recipe.VariantSingleStage).Contents
 	if single == nil || len(single.Pip) == 0 || !single.RunsAsRoot || len(single.Shell) == 0 {
 		t.Errorf("single-stage should have pip and a shell and run as root: %+v", single)
 	}
-	multi := image(t, report, pipeline.VariantMultiStage).Contents
-	if multi == nil || multi.RunsAsRoot || len(multi.Compiler) != 0 || multi.User != fmt.Sprintf("%d:%d", pipeline.AppUID, pipeline.AppUID) {
-		t.Errorf("multi-stage should run as %d with no compiler: %+v", pipeline.AppUID, multi)
+	multi := image(t, report, recipe.VariantMultiStage).Contents
+	if multi == nil || multi.RunsAsRoot || len(multi.Compiler) != 0 || multi.User != fmt.Sprintf("%d:%d", recipe.AppUID, recipe.AppUID) {
+		t.Errorf("multi-stage should run as %d with no compiler: %+v", recipe.AppUID, multi)
 	}
 }
 
@@ -433,8 +436,8 @@ func TestContentsTellSingleFromMultiStage(t *testing.T) {
 func TestMinimalLoadsCompiledExtensions(t *testing.T) {
 	app := filepath.Join(testenv.RepoRoot(), "pipeline", "testdata", "speedups-app")
 	p := kitPipeline(t, app, func(o *pipeline.Options) { o.Expect = "speedups: &lt;ok&gt;" })
-	minimal := p.Minimal()
-	result := p.Check(context.Background(), pipeline.VariantMinimal, minimal)
+	minimal := p.Recipes().Minimal()
+	result := p.Check(context.Background(), recipe.VariantMinimal, minimal)
 	if !result.Passed {
 		t.Fatalf("minimal did not load markupsafe._speedups: %+v", result)
 	}
@@ -457,7 +460,11 @@ func TestPinnedBasesAreRecordedByDigest(t *testing.T) {
 	client := testenv.Client(t)
 	k := testenv.Kit(t)
 	p, err := pipeline.New(context.Background(), client, pipeline.Options{
-		App: client.Host().Directory(sampleApp), Wheels: client.Host().Directory(k.Wheels), PinBases: true,
+		Options: recipe.Options{
+			App:      client.Host().Directory(sampleApp),
+			Wheels:   client.Host().Directory(k.Wheels),
+			PinBases: true,
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -487,17 +494,17 @@ func TestPinnedBasesAreRecordedByDigest(t *testing.T) {
 // a probe of who it is and whether it may write the app.
 func TestProductionImagesCannotChangeTheirApp(t *testing.T) {
 	p := kitPipeline(t, sampleApp, nil)
-	production, err := p.Production(context.Background())
+	production, err := p.Recipes().Production(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	probe := []string{"python", "-c", "import os; print(os.getuid(), os.access('/app/app.py', os.W_OK), os.access('/app', os.W_OK))"}
-	for name, image := range map[string]*dagger.Container{"multi-stage": production, "minimal": p.Minimal()} {
+	for name, image := range map[string]*dagger.Container{"multi-stage": production, "minimal": p.Recipes().Minimal()} {
 		out, err := image.WithExec(probe).Stdout(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := fmt.Sprintf("%d False False", pipeline.AppUID); strings.TrimSpace(out) != want {
+		if want := fmt.Sprintf("%d False False", recipe.AppUID); strings.TrimSpace(out) != want {
 			t.Errorf("%s: got %q, want %q (uid, app.py writable, /app writable)", name, strings.TrimSpace(out), want)
 		}
 	}
@@ -511,7 +518,7 @@ func TestProductionImagesCannotChangeTheirApp(t *testing.T) {
 func TestProductionStartsFromBytecode(t *testing.T) {
 	p := kitPipeline(t, sampleApp, nil)
 	ctx := context.Background()
-	production, err := p.Production(ctx)
+	production, err := p.Recipes().Production(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -537,7 +544,7 @@ func TestProductionStartsFromBytecode(t *testing.T) {
 	if compiled := fromSource(production); len(compiled) > 0 {
 		t.Errorf("multi-stage compiles %d modules at start, e.g. %v", len(compiled), compiled[:min(3, len(compiled))])
 	}
-	if compiled := fromSource(p.SingleStage()); len(compiled) == 0 {
+	if compiled := fromSource(p.Recipes().SingleStage()); len(compiled) == 0 {
 		t.Errorf("control: single-stage compiled nothing at start; the check above proves nothing")
 	}
 }
@@ -548,7 +555,7 @@ func TestProductionStartsFromBytecode(t *testing.T) {
 func TestProductionImagesStopPromptlyOnSigterm(t *testing.T) {
 	podman := testenv.Podman(t)
 	_, dir := compareSample(t)
-	for _, variant := range []string{pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+	for _, variant := range []string{recipe.VariantMultiStage, recipe.VariantMinimal} {
 		t.Run(variant, func(t *testing.T) {
 			run(t, podman, "load", "-i", filepath.Join(dir, variant+".tar"))
 			loadedAs := firstExisting(t, podman, "localhost/"+pipeline.ImageTag(variant), "docker.io/"+pipeline.ImageTag(variant))
@@ -576,7 +583,7 @@ func TestProductionImagesStopPromptlyOnSigterm(t *testing.T) {
 
 // productionPlaces are where the production images keep the app, the venv and the
 // native libraries the report lists.
-func productionPlaces(native []pipeline.NativeLibrary) measure.Places {
+func productionPlaces(native []recipe.NativeLibrary) measure.Places {
 	places := measure.Places{App: "/app", Venv: "/opt/venv"}
 	for _, lib := range native {
 		places.Native = append(places.Native, lib.Path)

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // countingRegistry is a registry in this process that counts the blobs pushed to it
@@ -56,7 +57,7 @@ func exportedImage(t *testing.T, p *pipeline.Pipeline, variant string) v1.Image 
 // other layer keeps its digest, and a registry that has the first push receives only
 // the new app layer (and the new config) for the second.
 func TestAnAppEditPushesOnlyTheAppLayer(t *testing.T) {
-	for _, variant := range []string{pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+	for _, variant := range []string{recipe.VariantMultiStage, recipe.VariantMinimal} {
 		t.Run(variant, func(t *testing.T) {
 			app := copyTree(t, sampleApp)
 			host, uploads := countingRegistry(t)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/failure"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // readLink prints, from inside an image, what a path is: the link's target and its
@@ -27,7 +28,7 @@ func TestADanglingLinkInTheAppDirectoryStaysALink(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := kitPipeline(t, app, func(o *pipeline.Options) { o.Expect = "stdlib only" })
-	servesWithALink(t, p, "/app/broken", "nowhere", pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal)
+	servesWithALink(t, p, "/app/broken", "nowhere", recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal)
 }
 
 // TestADanglingLinkInTheVenvStaysALink: a builder base that already has a venv at
@@ -40,7 +41,7 @@ func TestADanglingLinkInTheVenvStaysALink(t *testing.T) {
 		o.Expect = "stdlib only"
 		o.BuilderBase = o.BuilderBase.WithExec([]string{"sh", "-c", "mkdir -p /opt/venv/bin && ln -s ../lib/removed-tool/run /opt/venv/bin/removed-tool"})
 	})
-	servesWithALink(t, p, "/opt/venv/bin/removed-tool", "../lib/removed-tool/run", pipeline.VariantMultiStage, pipeline.VariantMinimal)
+	servesWithALink(t, p, "/opt/venv/bin/removed-tool", "../lib/removed-tool/run", recipe.VariantMultiStage, recipe.VariantMinimal)
 }
 
 // servesWithALink builds each variant, checks that it serves, and that path in its

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // compareVariants runs Compare on a testdata app with the given variants.
@@ -23,7 +24,7 @@ func compareVariants(t *testing.T, app string, change func(*pipeline.Options), v
 	return report
 }
 
-func carried(img pipeline.ImageReport, soname string) *pipeline.NativeLibrary {
+func carried(img pipeline.ImageReport, soname string) *recipe.NativeLibrary {
 	for i := range img.NativeLibraries {
 		if img.NativeLibraries[i].Soname == soname {
 			return &img.NativeLibraries[i]
@@ -49,8 +50,8 @@ func TestNativeDependenciesReachEveryProductionImage(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.app, func(t *testing.T) {
 			report := compareVariants(t, c.app, func(o *pipeline.Options) { o.Expect = c.expect },
-				pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal)
-			for _, variant := range []string{pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+				recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal)
+			for _, variant := range []string{recipe.VariantMultiStage, recipe.VariantMinimal} {
 				img := image(t, report, variant)
 				if !img.Check.Passed || !strings.Contains(img.Check.Body, c.expect) {
 					t.Errorf("%s did not serve with its C code: %+v", variant, img.Check)
@@ -60,7 +61,7 @@ func TestNativeDependenciesReachEveryProductionImage(t *testing.T) {
 					t.Errorf("%s: the report does not name %s from %s: %+v", variant, c.soname, c.pkg, img.NativeLibraries)
 				}
 			}
-			single := image(t, report, pipeline.VariantSingleStage)
+			single := image(t, report, recipe.VariantSingleStage)
 			if single.Check.Passed || !strings.Contains(single.Check.Error, c.singleStageError) {
 				t.Errorf("single-stage: want its failure to say %q, got %+v", c.singleStageError, single.Check)
 			}
@@ -75,16 +76,16 @@ func TestNativeDependenciesReachEveryProductionImage(t *testing.T) {
 // where the library could come from, before any request; without the check as well,
 // the app dies at import, as the images of the projects named in the issue did.
 func TestWithoutCarryingTheLibraryIsNamedOrTheImportFails(t *testing.T) {
-	report := compareVariants(t, "psycopg2-app", func(o *pipeline.Options) { pipeline.WithoutCarrying(o, true) }, pipeline.VariantMultiStage)
-	check := image(t, report, pipeline.VariantMultiStage).Check
+	report := compareVariants(t, "psycopg2-app", func(o *pipeline.Options) { pipeline.WithoutCarrying(o, true) }, recipe.VariantMultiStage)
+	check := image(t, report, recipe.VariantMultiStage).Check
 	want := "needs libpq.so.5: in the builder from libpq5 "
 	if check.Passed || !strings.HasPrefix(check.Error, "psycopg2/_psycopg.cpython-") || !strings.Contains(check.Error, want) ||
 		!strings.HasSuffix(check.Error, "; not in the runtime base") || check.Attempts != 0 {
 		t.Errorf("want the link check to fail first, naming %q, got %+v", want, check)
 	}
 
-	report = compareVariants(t, "psycopg2-app", func(o *pipeline.Options) { pipeline.WithoutCarrying(o, false) }, pipeline.VariantMultiStage)
-	check = image(t, report, pipeline.VariantMultiStage).Check
+	report = compareVariants(t, "psycopg2-app", func(o *pipeline.Options) { pipeline.WithoutCarrying(o, false) }, recipe.VariantMultiStage)
+	check = image(t, report, recipe.VariantMultiStage).Check
 	if check.Passed || !strings.Contains(strings.Join(check.Logs, "\n"), "ImportError: libpq.so.5: cannot open shared object file") {
 		t.Errorf("want the app to die at import without its library, got %+v", check)
 	}
@@ -119,7 +120,7 @@ http.server.HTTPServer(("0.0.0.0", 5000), Handler).serve_forever()
 	p := kitPipeline(t, app, func(o *pipeline.Options) {
 		o.RuntimeLibs = []string{"libyaml-0.so.2"}
 		o.Expect = "libyaml 0."
-		o.Variants = []string{pipeline.VariantMultiStage, pipeline.VariantMinimal}
+		o.Variants = []string{recipe.VariantMultiStage, recipe.VariantMinimal}
 	})
 	report, _ := p.Compare(context.Background())
 	for _, img := range report.Images {

@@ -4,6 +4,6 @@ package pipeline
 // behind, and, unless linkCheck, skips the link check too: what the regression tests
 // need to see the failure the carrying prevents.
 func WithoutCarrying(o *Options, linkCheck bool) {
-	o.unsafeWithout.carrying = true
-	o.unsafeWithout.linkCheck = !linkCheck
+	o.LeaveNativeBehind = true
+	o.withoutLinkCheck = !linkCheck
 }

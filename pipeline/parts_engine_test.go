@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // A library the production images carry is its own part of their SIZE, in multi-stage
@@ -23,7 +24,7 @@ http.server.HTTPServer(("0.0.0.0", 5000), Handler).serve_forever()
 	})
 	p := kitPipeline(t, app, func(o *pipeline.Options) {
 		o.RuntimeLibs = []string{"libyaml-0.so.2"}
-		o.Variants = []string{pipeline.VariantMultiStage, pipeline.VariantMinimal}
+		o.Variants = []string{recipe.VariantMultiStage, recipe.VariantMinimal}
 	})
 	report, _ := p.Compare(context.Background())
 	for _, img := range report.Images {

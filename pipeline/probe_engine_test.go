@@ -10,6 +10,7 @@ import (
 
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // healthAPI is an API in the shape most have: no /, a JSON /health, and a /broken
@@ -23,7 +24,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer(("0.0.0.0", 5000), Handler).serve_forever()
 `}
 
-var productionAndSingle = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal}
+var productionAndSingle = []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal}
 
 // The check is a probe: a path, 200–399 unless pinned, and an optional body match.
 func TestTheCheckProbesThePathTheAppServes(t *testing.T) {
@@ -70,7 +71,7 @@ func TestTheHealthcheckAsksTheProbesPathInDocker(t *testing.T) {
 	testenv.Client(t)
 	docker := testenv.Docker(t)
 	p := kitPipeline(t, appDir(t, healthAPI), func(o *pipeline.Options) {
-		o.Variants, o.CheckPath = []string{pipeline.VariantMultiStage}, "/health"
+		o.Variants, o.CheckPath = []string{recipe.VariantMultiStage}, "/health"
 	})
 	ctx := context.Background()
 	report, built := p.Compare(ctx)
@@ -82,9 +83,9 @@ func TestTheHealthcheckAsksTheProbesPathInDocker(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.HoldHostPort(t, 5000)
-	docker.Run(t, "load", "-i", filepath.Join(dir, pipeline.VariantMultiStage+".tar"))
+	docker.Run(t, "load", "-i", filepath.Join(dir, recipe.VariantMultiStage+".tar"))
 	name := fmt.Sprintf("multistage-health-%d", time.Now().UnixNano())
-	docker.Run(t, "run", "-d", "--name", name, "--network", "host", pipeline.ImageTag(pipeline.VariantMultiStage))
+	docker.Run(t, "run", "-d", "--name", name, "--network", "host", pipeline.ImageTag(recipe.VariantMultiStage))
 	t.Cleanup(func() { docker.Run(t, "rm", "-f", name) })
 	status := ""
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {

@@ -15,6 +15,7 @@ import (
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/failure"
 	"github.com/multistage/multistage/pipeline/project"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // testProject is one of the test projects under testdata/, as people have them.
@@ -105,7 +106,7 @@ func TestEveryProjectFormatBuildsAndServesInEveryVariant(t *testing.T) {
 			}
 			// The project itself is installed into the venv, so only /opt/venv crosses.
 			for _, b := range built {
-				if b.Variant.Name != pipeline.VariantMultiStage {
+				if b.Variant.Name != recipe.VariantMultiStage {
 					continue
 				}
 				out, err := b.Image.WithExec([]string{"python", "-c", "import " + tp.installs + ", sys; print(" + tp.installs + ".__file__)"}).Stdout(context.Background())
@@ -124,7 +125,7 @@ func TestLockedDevGroupsAndForeignMarkersAreNotInstalled(t *testing.T) {
 	for _, dir := range []string{"uv-app", "poetry-app", "pipenv-app"} {
 		t.Run(dir, func(t *testing.T) {
 			p := kitPipeline(t, projectDir(t, dir), nil)
-			builder := p.Builder()
+			builder := p.Recipes().Builder()
 			out, err := builder.WithExec([]string{"/opt/venv/bin/python", "-c",
 				"import importlib.metadata as m; print(sorted(d.metadata['Name'].lower() for d in m.distributions()))"}).Stdout(context.Background())
 			if err != nil {
@@ -182,7 +183,7 @@ func TestLockedHashesAreChecked(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, tp.lock), []byte(strings.ReplaceAll(string(lock), sum, wrong)), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := kitPipeline(t, dir, nil).Builder().Sync(context.Background())
+			_, err := kitPipeline(t, dir, nil).Recipes().Builder().Sync(context.Background())
 			if err == nil || !strings.Contains(failure.Describe(err), "hash") {
 				t.Fatalf("a wrong hash installed anyway: %v", err)
 			}

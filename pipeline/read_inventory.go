@@ -8,12 +8,14 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline/inventory"
+	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/scripts"
 )
 
 // readInventory reads what image holds and returns its secret scan, its SBOM and
 // what the report says of the SBOM.
-func (p *Pipeline) readInventory(ctx context.Context, variant Variant, image *dagger.Container) (*inventory.SecretScan, *inventory.SBOMSummary, []byte, error) {
-	inv, err := inventory.Read(ctx, p.scripts, image, appPath)
+func (p *Pipeline) readInventory(ctx context.Context, variant recipe.Variant, image *dagger.Container) (*inventory.SecretScan, *inventory.SBOMSummary, []byte, error) {
+	inv, err := inventory.Read(ctx, p.scripts, image, recipe.AppPath)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -23,19 +25,19 @@ func (p *Pipeline) readInventory(ctx context.Context, variant Variant, image *da
 	}
 	var carried []inventory.DebianPackage
 	switch {
-	case variant.Name == VariantMinimal:
+	case variant.Name == recipe.VariantMinimal:
 		var builder inventory.OSRelease
-		if carried, builder, err = inventory.Carried(ctx, p.scripts, p.minimalAssembly(p.opts.KeepModules...), minimalRoot+"/base", minimalRoot+"/venv"); err != nil {
+		if carried, builder, err = minimalCarried(ctx, p.scripts, p.recipes); err != nil {
 			return scan, nil, nil, err
 		}
 		if inv.OS.ID == "" {
 			inv.OS = builder // no os-release in the image: the packages are the builder's
 		}
 	case variant.CarriesNative:
-		carried = nativePackages(p.carriedLibraries(ctx))
+		carried = nativePackages(p.recipes.CarriedLibraries(ctx))
 	}
 	identity := sha256.Sum256([]byte(fmt.Sprintf("%v %v %v", inv.Python, inv.Debian, carried)))
-	doc, err := inventory.SBOM(variant.Name, ImageTag(variant.Name), hex.EncodeToString(identity[:]), p.opts.SourceDateEpoch, p.plan, inv, carried)
+	doc, err := inventory.SBOM(variant.Name, ImageTag(variant.Name), hex.EncodeToString(identity[:]), p.opts.SourceDateEpoch, p.recipes.Plan(), inv, carried)
 	if err != nil {
 		return scan, nil, nil, err
 	}
@@ -45,11 +47,11 @@ func (p *Pipeline) readInventory(ctx context.Context, variant Variant, image *da
 
 // SBOMOf makes the CycloneDX SBOM of the named variant's image.
 func (p *Pipeline) SBOMOf(ctx context.Context, name string) ([]byte, error) {
-	variant, err := VariantNamed(name)
+	variant, err := recipe.VariantNamed(name)
 	if err != nil {
 		return nil, err
 	}
-	image, err := variant.Build(ctx, p)
+	image, err := variant.Build(ctx, p.recipes)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +61,7 @@ func (p *Pipeline) SBOMOf(ctx context.Context, name string) ([]byte, error) {
 
 // nativePackages are the Debian packages of the native libraries an image carries
 // beyond its base, as SBOM components carried in part.
-func nativePackages(libs []NativeLibrary) []inventory.DebianPackage {
+func nativePackages(libs []recipe.NativeLibrary) []inventory.DebianPackage {
 	var out []inventory.DebianPackage
 	index := map[string]int{}
 	for _, l := range libs {
@@ -76,4 +78,11 @@ func nativePackages(libs []NativeLibrary) []inventory.DebianPackage {
 		out[i].Bytes += l.Bytes
 	}
 	return out
+}
+
+// minimalCarried names the Debian packages the minimal image carries files of, from
+// its trees as the builder assembled them.
+func minimalCarried(ctx context.Context, helpers *scripts.Set, recipes *recipe.Recipes) ([]inventory.DebianPackage, inventory.OSRelease, error) {
+	assembled, base, venv := recipes.MinimalTrees()
+	return inventory.Carried(ctx, helpers, assembled, base, venv)
 }

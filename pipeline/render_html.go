@@ -10,6 +10,7 @@ import (
 
 	"github.com/multistage/multistage/pipeline/failure"
 	"github.com/multistage/multistage/pipeline/measure"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // reportPage is the HTML report's template: one self-contained file, its style
@@ -53,7 +54,7 @@ type htmlPage struct {
 	Scale   string
 	Images  []htmlImage
 	Budgets []htmlBudget
-	Bases   []BaseImage
+	Bases   []recipe.BaseImage
 	Width   float64
 	Track   float64
 }

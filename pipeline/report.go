@@ -5,6 +5,7 @@ import (
 	"github.com/multistage/multistage/pipeline/inventory"
 	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/project"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // ReportSchemaVersion changes only when a JSON field changes meaning or goes away.
@@ -27,9 +28,9 @@ type Report struct {
 	// Python, and how the app starts.
 	Project *project.Plan `json:"project"`
 	// AppSource says what of the app directory was left out, and by which rule.
-	AppSource *AppSource `json:"appSource"`
+	AppSource *recipe.AppSource `json:"appSource"`
 	// Bases are the base images used, with their digests.
-	Bases []BaseImage `json:"bases"`
+	Bases []recipe.BaseImage `json:"bases"`
 	// Images are in the order the variants were built; single-stage first.
 	Images []ImageReport `json:"images"`
 	// Budgets are the size budgets checked, if any were given.
@@ -49,7 +50,7 @@ type ImageReport struct {
 	Layers         []measure.Layer `json:"layers"`
 	// NativeLibraries are the shared libraries the image carries because the venv's
 	// compiled code links them (or they were named) and the runtime base lacks them.
-	NativeLibraries []NativeLibrary `json:"nativeLibraries,omitempty"`
+	NativeLibraries []recipe.NativeLibrary `json:"nativeLibraries,omitempty"`
 	// Contents is what the image carries (absent when it could not be measured).
 	Contents *measure.Contents `json:"contents,omitempty"`
 	// Secrets is what the secret scan found in the app and in what the build made
@@ -93,7 +94,7 @@ func Compare(image, base measure.Sizes) *Comparison {
 func (r *Report) finish() {
 	var base *ImageReport
 	for i := range r.Images {
-		if r.Images[i].Variant == VariantSingleStage && r.Images[i].Error == "" {
+		if r.Images[i].Variant == recipe.VariantSingleStage && r.Images[i].Error == "" {
 			base = &r.Images[i]
 		}
 	}

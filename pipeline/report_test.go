@@ -9,6 +9,7 @@ import (
 	"github.com/multistage/multistage/pipeline/check"
 	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/project"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // sampleReport has made-up figures: it tests the math and the rendering, not an image.
@@ -17,23 +18,23 @@ func sampleReport() *Report {
 		Project: &project.Plan{Format: project.FormatUV, DecidedBy: "uv.lock", Reason: "uv.lock pins every package (lock files come first); dev groups left out (dev)",
 			Pinned: []project.Requirement{{Name: "flask", Version: "3.1.0", Hashes: []string{"sha256:f1"}}}, Packages: 1, Hashed: true,
 			PythonVersion: "3.13", PythonSource: ".python-version", Command: []string{"python", "app.py"}, CommandReason: "app.py is the app's script", Port: 5000},
-		AppSource: &AppSource{Rule: ".dockerignore", Patterns: []string{".git", "!keep.txt"}, LeftOutFiles: 12, LeftOutBytes: 3_400_000},
+		AppSource: &recipe.AppSource{Rule: ".dockerignore", Patterns: []string{".git", "!keep.txt"}, LeftOutFiles: 12, LeftOutBytes: 3_400_000},
 		Images: []ImageReport{
-			{Variant: VariantSingleStage, Description: "one", ExpectedToPass: true,
+			{Variant: recipe.VariantSingleStage, Description: "one", ExpectedToPass: true,
 				Check: check.Result{Passed: true, Status: 200, Body: "hi", Attempts: 1, ReadySeconds: 1.234},
 				Sizes: measure.Sizes{UncompressedBytes: 200_000_000, CompressedBytes: 80_000_000, DockerBytes: 195_000_000,
 					Parts: measure.Parts{Base: 180_000_000, Dependencies: 12_000_000, Bytecode: 7_990_000, App: 10_000}},
 				Layers: []measure.Layer{{Digest: "sha256:a", CompressedBytes: 70_000_000, UncompressedBytes: 180_000_000},
 					{Digest: "sha256:b", CompressedBytes: 10_000_000, UncompressedBytes: 20_000_000}}},
-			{Variant: VariantMultiStage, Description: "two", ExpectedToPass: true,
+			{Variant: recipe.VariantMultiStage, Description: "two", ExpectedToPass: true,
 				Check: check.Result{Passed: true, Status: 200, Body: "hi", Attempts: 2, ReadySeconds: 0.5},
 				Sizes: measure.Sizes{UncompressedBytes: 150_000_000, CompressedBytes: 60_000_000, DockerBytes: 146_000_000,
 					Parts: measure.Parts{Base: 130_000_000, Dependencies: 14_000_000, NativeLibraries: 400_000, Bytecode: 5_590_000, App: 10_000}},
 				Layers: []measure.Layer{{Digest: "sha256:c", CompressedBytes: 60_000_000, UncompressedBytes: 150_000_000}},
-				NativeLibraries: []NativeLibrary{{Soname: "libpq.so.5", Path: "/usr/lib/x86_64-linux-gnu/libpq.so.5", Package: "libpq5", Version: "17.6-0+deb13u1",
+				NativeLibraries: []recipe.NativeLibrary{{Soname: "libpq.so.5", Path: "/usr/lib/x86_64-linux-gnu/libpq.so.5", Package: "libpq5", Version: "17.6-0+deb13u1",
 					Bytes: 345_000, NeededBy: []string{"psycopg2/_psycopg.cpython-313-x86_64-linux-gnu.so"}}},
 				Reproducible: &Reproducibility{Layer: 3, Path: "/opt/venv/lib/python3.13/site-packages/stamp.py", Difference: "content"}},
-			{Variant: VariantTutorial, Description: "three | broken", ExpectedToPass: false,
+			{Variant: recipe.VariantTutorial, Description: "three | broken", ExpectedToPass: false,
 				Check: check.Result{Error: "no good answer within 30s", Logs: []string{"Traceback (most recent call last):",
 					`  File "/app/app.py", line 1, in <module>`, "ModuleNotFoundError: No module named 'flask'", "[python app.py exited with code 1]"}},
 				Sizes: measure.Sizes{UncompressedBytes: 130_000_000, CompressedBytes: 50_000_000, DockerBytes: 126_000_000,
@@ -63,7 +64,7 @@ func TestReportMath(t *testing.T) {
 
 	r.Images[1].Check.Passed = false
 	r.finish()
-	if r.OK || strings.Join(r.Failures(), ",") != VariantMultiStage {
+	if r.OK || strings.Join(r.Failures(), ",") != recipe.VariantMultiStage {
 		t.Fatalf("a failed multi-stage check must fail the report: ok=%v failures=%v", r.OK, r.Failures())
 	}
 }

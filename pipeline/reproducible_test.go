@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // exported builds variant with p, exports it as the CLI and the module do, and reads
@@ -68,7 +69,7 @@ func TestSameInputsGiveTheSameImage(t *testing.T) {
 	}
 	f.WriteString("\n# edited\n")
 	f.Close()
-	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+	for _, variant := range []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal} {
 		t.Run(variant, func(t *testing.T) {
 			first := exported(t, kitPipeline(t, sampleApp, nil), variant)
 			again := exported(t, kitPipeline(t, sampleApp, func(o *pipeline.Options) { o.Rebuild = fmt.Sprint(time.Now().UnixNano()) }), variant)
@@ -79,7 +80,7 @@ func TestSameInputsGiveTheSameImage(t *testing.T) {
 				t.Errorf("rebuilt from the same inputs, %s changed: manifest %s -> %s, config %s -> %s\nlayers %v\n    -> %v", variant, m1, m2, c1, c2, l1, l2)
 			}
 			_, _, l3 := digests(t, exported(t, kitPipeline(t, edited, nil), variant))
-			if variant == pipeline.VariantMinimal {
+			if variant == recipe.VariantMinimal {
 				return // one layer: the edit is in it
 			}
 			var changed []int
@@ -123,7 +124,7 @@ func TestVerifyReproducibleSaysYesOrNamesTheFile(t *testing.T) {
 	testenv.Client(t)
 	variants := func(o *pipeline.Options) {
 		o.VerifyReproducible = true
-		o.Variants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal}
+		o.Variants = []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal}
 	}
 	sample, _ := kitPipeline(t, sampleApp, variants).Compare(context.Background())
 	stamped, _ := kitPipeline(t, stampedPackage(t), variants).Compare(context.Background())

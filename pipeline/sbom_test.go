@@ -10,6 +10,7 @@ import (
 
 	"github.com/multistage/multistage/pipeline/inventory"
 	"github.com/multistage/multistage/pipeline/project"
+	"github.com/multistage/multistage/pipeline/recipe"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -62,7 +63,7 @@ func fakeInventory() *inventory.Inventory {
 func TestTheSBOMIsValidCycloneDXWithPurlsAndTheLocksHashes(t *testing.T) {
 	plan := &project.Plan{DecidedBy: "uv.lock", Pinned: []project.Requirement{{Name: "flask", Version: "3.1.1", Hashes: []string{"sha256:" + strings.Repeat("ab", 32)}}}}
 	carried := []inventory.DebianPackage{{Name: "libpq5", Version: "17.6-0+deb13u1", Arch: "amd64", Files: 1, Bytes: 345_000}}
-	doc, err := inventory.SBOM(VariantMinimal, ImageTag(VariantMinimal), "x", 0, plan, fakeInventory(), carried)
+	doc, err := inventory.SBOM(recipe.VariantMinimal, ImageTag(recipe.VariantMinimal), "x", 0, plan, fakeInventory(), carried)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestTheSBOMIsValidCycloneDXWithPurlsAndTheLocksHashes(t *testing.T) {
 	if python, ok := purls["pkg:generic/python@3.13.5"]; !ok || bom.Components[python].Version != "3.13.5" {
 		t.Errorf("the interpreter is not listed: %v", purls)
 	}
-	again, _ := inventory.SBOM(VariantMinimal, ImageTag(VariantMinimal), "x", 0, plan, fakeInventory(), carried)
+	again, _ := inventory.SBOM(recipe.VariantMinimal, ImageTag(recipe.VariantMinimal), "x", 0, plan, fakeInventory(), carried)
 	if !bytes.Equal(doc, again) {
 		t.Error("the same image gave two different SBOMs")
 	}
@@ -120,7 +121,7 @@ func TestSecretsFailTheVerdictUnlessAccepted(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := sampleReport()
-		r.Bases, r.Budgets = []BaseImage{{Role: "runtime", Ref: "python:3.13-slim"}}, []BudgetResult{}
+		r.Bases, r.Budgets = []recipe.BaseImage{{Role: "runtime", Ref: "python:3.13-slim"}}, []BudgetResult{}
 		for i := range r.Images {
 			r.Images[i].Secrets = scan
 			for j := range r.Images[i].Layers {
@@ -162,7 +163,7 @@ func TestTheOKVerdictSaysWhatHeld(t *testing.T) {
 		{[]BudgetResult{{Passed: true}}, clean, "OK: every check expected to pass passed, every budget held, and no secret was found."},
 	}
 	for _, c := range cases {
-		r := &Report{OK: true, Budgets: c.budgets, Images: []ImageReport{{Variant: VariantMultiStage, Secrets: c.scan}}}
+		r := &Report{OK: true, Budgets: c.budgets, Images: []ImageReport{{Variant: recipe.VariantMultiStage, Secrets: c.scan}}}
 		if got := r.Verdict(); got != c.want {
 			t.Errorf("verdict %q, want %q", got, c.want)
 		}

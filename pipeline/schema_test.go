@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"github.com/multistage/multistage/pipeline/measure"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 func TestSampleReportMatchesTheSchema(t *testing.T) {
 	r := sampleReport()
-	r.Bases = []BaseImage{{Role: "builder", Ref: "python:3.13"}, {Role: "runtime", Ref: "python:3.13-slim"}}
+	r.Bases = []recipe.BaseImage{{Role: "builder", Ref: "python:3.13"}, {Role: "runtime", Ref: "python:3.13-slim"}}
 	r.Images[1].Contents = &measure.Contents{User: "10001:10001", Shell: []string{}, Pip: []string{}, Compiler: []string{}, PackageManager: []string{}, SetuidFiles: []string{}, LargestDirs: []measure.DirSize{{Path: "/usr/lib", Bytes: 1}}}
 	for i := range r.Images {
 		for j := range r.Images[i].Layers {

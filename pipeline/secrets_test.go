@@ -19,6 +19,7 @@ import (
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // privateIndex is http.server's directory listing behind Basic authentication: a
@@ -66,12 +67,14 @@ func TestIndexCredentialLeavesNoTrace(t *testing.T) {
 	index := simpleIndex(t, client, runtime, k.Wheels, "ci-user:"+secret)
 	options := func(credential *dagger.Secret) pipeline.Options {
 		return pipeline.Options{
-			BuilderBase:        client.Container().Import(client.Host().File(k.Builder)),
-			RuntimeBase:        runtime,
-			App:                client.Host().Directory(sampleApp),
-			PipIndexURL:        "http://index:8080/simple",
-			PipIndexCredential: credential,
-			PipIndexServices:   map[string]*dagger.Service{"index": index},
+			Options: recipe.Options{
+				BuilderBase:        client.Container().Import(client.Host().File(k.Builder)),
+				RuntimeBase:        runtime,
+				App:                client.Host().Directory(sampleApp),
+				PipIndexURL:        "http://index:8080/simple",
+				PipIndexCredential: credential,
+				PipIndexServices:   map[string]*dagger.Service{"index": index},
+			},
 		}
 	}
 	// The index refuses whoever does not bring the credential: a dropped credential
@@ -80,7 +83,7 @@ func TestIndexCredentialLeavesNoTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := anonymous.Builder().Sync(context.Background()); err == nil {
+	if _, err := anonymous.Recipes().Builder().Sync(context.Background()); err == nil {
 		t.Fatal("the index served an install without the credential")
 	}
 	p, err := pipeline.New(context.Background(), client, options(client.SetSecret("canary", "ci-user:"+secret)))

@@ -23,6 +23,7 @@ import (
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/inventory"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // awsKey is a made-up access key ID in AWS's shape (gitleaks' aws-access-token rule).
@@ -141,7 +142,7 @@ func TestTheSampleAppCarriesNoSecret(t *testing.T) {
 		}
 		// The tutorial's image is the base and the app: the scan reads the app's few
 		// files (and any the base's packages do not vouch for), not the base's hundreds.
-		if image.Variant == pipeline.VariantTutorial && image.Secrets != nil && image.Secrets.Files > 20 {
+		if image.Variant == recipe.VariantTutorial && image.Secrets != nil && image.Secrets.Files > 20 {
 			t.Errorf("the scan read %d files of the tutorial's image: the base's files too", image.Secrets.Files)
 		}
 	}
@@ -162,7 +163,7 @@ func pipList(t *testing.T, p *pipeline.Pipeline, variant string, sites []string)
 		t.Fatal(err)
 	}
 	runner, root := image, ""
-	if variant == pipeline.VariantMinimal {
+	if variant == recipe.VariantMinimal {
 		root = "/tmp/minimal"
 		runner = p.Options().RuntimeBase.WithMountedDirectory(root, image.Rootfs())
 	}
@@ -235,7 +236,7 @@ func TestEverySBOMIsValidCycloneDXAndListsWhatPipLists(t *testing.T) {
 			}
 			p := kitPipeline(t, dir, nil)
 			hashed := map[string]bool{}
-			for _, r := range p.Plan().Pinned {
+			for _, r := range p.Recipes().Plan().Pinned {
 				if len(r.Hashes) > 0 {
 					hashed[normalize(r.Name)+"=="+r.Version] = true
 				}
@@ -244,7 +245,7 @@ func TestEverySBOMIsValidCycloneDXAndListsWhatPipLists(t *testing.T) {
 			if locked := slices.Contains([]string{"uv-app", "poetry-app", "pipenv-app"}, app); locked != (len(hashed) > 0) {
 				t.Errorf("%s: %d pins with hashes in the plan", name, len(hashed))
 			}
-			for _, variant := range pipeline.Variants {
+			for _, variant := range recipe.Variants {
 				t.Run(variant.Name, func(t *testing.T) {
 					doc, err := p.SBOMOf(ctx, variant.Name)
 					if err != nil {
@@ -280,7 +281,7 @@ func TestEverySBOMIsValidCycloneDXAndListsWhatPipLists(t *testing.T) {
 								t.Errorf("%s names no distribution", c.PackageURL)
 							}
 							carried := property(c, "multistage:carriedFiles") != "" && property(c, "multistage:carriedBytes") != ""
-							if variant.Name == pipeline.VariantMinimal && !carried {
+							if variant.Name == recipe.VariantMinimal && !carried {
 								t.Errorf("minimal lists %s without the files it carries of it", c.Name)
 							}
 							if !carried {
@@ -310,10 +311,10 @@ func TestEverySBOMIsValidCycloneDXAndListsWhatPipLists(t *testing.T) {
 					if listed := pipList(t, p, variant.Name, siteList); !slices.Equal(python, listed) {
 						t.Errorf("the SBOM's Python components differ from pip list's:\n sbom: %v\n pip:  %v", python, listed)
 					}
-					if variant.Name != pipeline.VariantTutorial && len(python) < 2 {
+					if variant.Name != recipe.VariantTutorial && len(python) < 2 {
 						t.Errorf("only %v: the app's dependencies are missing", python)
 					}
-					if variant.Name == pipeline.VariantMinimal {
+					if variant.Name == recipe.VariantMinimal {
 						if !slices.Contains(debian, "libc6") {
 							t.Errorf("minimal carries the C library, yet its SBOM lists %v", debian)
 						}

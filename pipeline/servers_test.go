@@ -7,6 +7,7 @@ import (
 
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // TestTheStartCommandIsChosenAndServes: each test app starts the way production
@@ -37,7 +38,7 @@ func TestTheStartCommandIsChosenAndServes(t *testing.T) {
 				if c.expect != "" {
 					o.Expect = c.expect
 				}
-				o.Variants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal}
+				o.Variants = []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal}
 			})
 			report, _ := p.Compare(context.Background())
 			plan := report.Project
@@ -50,7 +51,7 @@ func TestTheStartCommandIsChosenAndServes(t *testing.T) {
 						image.Check.Error+image.Error, strings.Join(image.Check.Logs, " | "))
 				}
 			}
-			if m := imageOf(report, pipeline.VariantMinimal); m != nil && m.Contents != nil && (len(m.Contents.Shell)+len(m.Contents.Pip)+len(m.Contents.Compiler) > 0) {
+			if m := imageOf(report, recipe.VariantMinimal); m != nil && m.Contents != nil && (len(m.Contents.Shell)+len(m.Contents.Pip)+len(m.Contents.Compiler) > 0) {
 				t.Errorf("minimal carries tools: shell %v pip %v compiler %v", m.Contents.Shell, m.Contents.Pip, m.Contents.Compiler)
 			}
 			table, _ := report.Render(pipeline.FormatTable)

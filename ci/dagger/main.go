@@ -24,6 +24,8 @@ import (
 	lib "dagger.io/dagger"
 	"dagger.io/dagger/dag"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/inventory"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // Multistage builds, checks and compares the images of a Python web app.
@@ -193,7 +195,7 @@ func (m *Multistage) Compare(
 // +cache="session"
 func (m *Multistage) Variants() string {
 	var lines []string
-	for _, v := range pipeline.Variants {
+	for _, v := range recipe.Variants {
 		lines = append(lines, v.Name+": "+v.Description)
 	}
 	return strings.Join(lines, "\n") + "\n"
@@ -203,21 +205,21 @@ func (m *Multistage) Variants() string {
 // the app beside them.
 // +cache="session"
 func (m *Multistage) SingleStage(ctx context.Context) (*dagger.Container, error) {
-	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.SingleStage(), nil })
+	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Recipes().SingleStage(), nil })
 }
 
 // The multi-stage build's first stage: the requirements installed into a virtual
 // environment at /opt/venv.
 // +cache="session"
 func (m *Multistage) Builder(ctx context.Context) (*dagger.Container, error) {
-	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Builder(), nil })
+	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Recipes().Builder(), nil })
 }
 
 // The multi-stage build's production image: the slim base, the venv from the
 // builder and the app, run as a non-root user, with a healthcheck.
 // +cache="session"
 func (m *Multistage) MultiStage(ctx context.Context) (*dagger.Container, error) {
-	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Production(ctx) })
+	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Recipes().Production(ctx) })
 }
 
 // A production image on scratch with only what the app needs: the interpreter, the
@@ -230,7 +232,7 @@ func (m *Multistage) Minimal(
 	// +optional
 	keep []string,
 ) (*dagger.Container, error) {
-	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Minimal(keep...), nil })
+	return m.container(ctx, func(p *pipeline.Pipeline) (*lib.Container, error) { return p.Recipes().Minimal(keep...), nil })
 }
 
 // The software bill of materials of one variant's image, as CycloneDX 1.6 JSON: every
@@ -405,9 +407,22 @@ func (m *Multistage) container(ctx context.Context, build func(*pipeline.Pipelin
 }
 
 func (m *Multistage) options(ctx context.Context, client *lib.Client) (pipeline.Options, error) {
-	opts := pipeline.Options{PythonVersion: m.PythonVersion, PipIndexURL: m.PipIndexURL, Port: m.Port,
-		CheckPath: m.CheckPath, ExpectStatus: m.ExpectStatus, Expect: m.Expect, ExpectRegex: m.ExpectRegex, Command: strings.Fields(m.Command), IncludeAll: m.IncludeAll,
-		SourceDateEpoch: m.SourceDateEpoch, RuntimeLibs: m.RuntimeLibs, AllowSecrets: m.AllowSecrets}
+	opts := pipeline.Options{
+		Options: recipe.Options{
+			PythonVersion:   m.PythonVersion,
+			PipIndexURL:     m.PipIndexURL,
+			Port:            m.Port,
+			CheckPath:       m.CheckPath,
+			ExpectStatus:    m.ExpectStatus,
+			Expect:          m.Expect,
+			ExpectRegex:     m.ExpectRegex,
+			Command:         strings.Fields(m.Command),
+			IncludeAll:      m.IncludeAll,
+			SourceDateEpoch: m.SourceDateEpoch,
+			RuntimeLibs:     m.RuntimeLibs,
+		},
+		AllowSecrets: m.AllowSecrets,
+	}
 	if m.Timeout != "" {
 		d, err := time.ParseDuration(m.Timeout)
 		if err != nil {

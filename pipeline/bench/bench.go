@@ -18,6 +18,7 @@ import (
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/kit"
 	"github.com/multistage/multistage/pipeline/measure"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // SampleAppBody is what the bundled sample app answers at / (its pyproject.toml asks
@@ -187,11 +188,11 @@ func Run(ctx context.Context, connect Connect, opts Options) (*Outcome, error) {
 		case WayPipeline:
 			return timePipeline(ctx, connect, progress, &k, app, moduleVariants, sizes.Pipeline)
 		case WayMinimal:
-			return timePipeline(ctx, connect, progress, &k, app, []string{pipeline.VariantMinimal}, sizes.Pipeline)
+			return timePipeline(ctx, connect, progress, &k, app, []string{recipe.VariantMinimal}, sizes.Pipeline)
 		case WayModule:
 			return opts.Module.time(ctx, app, k.Wheels, moduleVariants, progress, sizes.Module)
 		case WayModuleMinimal:
-			return opts.Module.time(ctx, app, k.Wheels, []string{pipeline.VariantMinimal}, progress, sizes.Module)
+			return opts.Module.time(ctx, app, k.Wheels, []string{recipe.VariantMinimal}, progress, sizes.Module)
 		default:
 			return podman.time(ctx, app, sizes.Podman)
 		}
@@ -338,7 +339,7 @@ func pullBases(ctx context.Context, connect Connect) error {
 		return err
 	}
 	defer client.Close()
-	for _, ref := range []string{"python:" + pipeline.DefaultPythonVersion, "python:" + pipeline.DefaultPythonVersion + "-slim"} {
+	for _, ref := range []string{"python:" + recipe.DefaultPythonVersion, "python:" + recipe.DefaultPythonVersion + "-slim"} {
 		if _, err := client.Container().From(ref).Rootfs().Entries(ctx); err != nil {
 			return fmt.Errorf("pulling base %s: %w", ref, err)
 		}
@@ -356,14 +357,16 @@ func timePipeline(ctx context.Context, connect Connect, progress io.Writer, k *k
 	}
 	defer client.Close()
 	p, err := pipeline.New(ctx, client, pipeline.Options{
-		BuilderBase: client.Container().Import(client.Host().File(k.Builder)),
-		RuntimeBase: client.Container().Import(client.Host().File(k.Runtime)),
-		// Named, as the CLI names a tarball base: an imported image has no registry digest to ask for.
-		BuilderBaseName: "offline kit " + filepath.Base(k.Builder),
-		RuntimeBaseName: "offline kit " + filepath.Base(k.Runtime),
-		Wheels:          client.Host().Directory(k.Wheels),
-		App:             client.Host().Directory(app),
-		Variants:        variants,
+		Options: recipe.Options{
+			BuilderBase: client.Container().Import(client.Host().File(k.Builder)),
+			RuntimeBase: client.Container().Import(client.Host().File(k.Runtime)),
+			// Named, as the CLI names a tarball base: an imported image has no registry digest to ask for.
+			BuilderBaseName: "offline kit " + filepath.Base(k.Builder),
+			RuntimeBaseName: "offline kit " + filepath.Base(k.Runtime),
+			Wheels:          client.Host().Directory(k.Wheels),
+			App:             client.Host().Directory(app),
+		},
+		Variants: variants,
 	})
 	if err != nil {
 		return 0, err
@@ -483,14 +486,14 @@ func (o *Outcome) Render(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "\n%-20s %14s %14s %14s\n", "IMAGE", "PIPELINE", "PODMAN", "MODULE")
-	for _, v := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage, pipeline.VariantMinimal} {
+	for _, v := range []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal} {
 		measured := func(sizes map[string]int64) string {
 			if n, ok := sizes[v]; ok {
 				return pipeline.FormatBytes(n)
 			}
 			return "-"
 		}
-		if _, ok := o.Sizes.Pipeline[v]; !ok && v == pipeline.VariantMinimal {
+		if _, ok := o.Sizes.Pipeline[v]; !ok && v == recipe.VariantMinimal {
 			if _, ok := o.Sizes.Module[v]; !ok {
 				continue
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // Module says how to run the loop users run: `dagger call compare` of this
@@ -22,7 +23,7 @@ type Module struct {
 }
 
 // moduleVariants are the variants ways A, B and C compare: the same two.
-var moduleVariants = []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage}
+var moduleVariants = []string{recipe.VariantSingleStage, recipe.VariantMultiStage}
 
 // time runs `dagger call --app APP --wheels W compare --variants V,...` from its
 // start to its exit (module load, build, checks, measures, session close), its

@@ -14,8 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/kit"
+	"github.com/multistage/multistage/pipeline/recipe"
 	"github.com/multistage/multistage/pipeline/scripts"
 )
 
@@ -80,7 +80,7 @@ func newPodman(ctx context.Context, k *kit.Result, work string) (*podmanWay, err
 		return nil, err
 	}
 	way := &podmanWay{wheels: k.Wheels, scripts: scriptDir, dockerfiles: map[string]string{}}
-	for variant, text := range map[string]string{pipeline.VariantSingleStage: singleStageDockerfile, pipeline.VariantMultiStage: multiStageDockerfile} {
+	for variant, text := range map[string]string{recipe.VariantSingleStage: singleStageDockerfile, recipe.VariantMultiStage: multiStageDockerfile} {
 		path := filepath.Join(work, "Dockerfile."+variant)
 		if err := os.WriteFile(path, []byte(fmt.Sprintf(text, builder, runtime)), 0o644); err != nil {
 			return nil, err
@@ -122,7 +122,7 @@ func (w *podmanWay) time(ctx context.Context, app string, sizes map[string]int64
 	if err != nil {
 		return 0, err
 	}
-	for _, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage} {
+	for _, variant := range []string{recipe.VariantSingleStage, recipe.VariantMultiStage} {
 		out, err := exec.CommandContext(ctx, "podman", "image", "inspect", "--format", "{{.Size}}", tag(variant)).Output()
 		if err != nil {
 			return 0, err
@@ -161,7 +161,7 @@ func (w *podmanWay) runAndCheck(ctx context.Context, variant string) error {
 
 // prune removes the built images and podman's build cache; the loaded bases stay.
 func (w *podmanWay) prune(ctx context.Context) error {
-	exec.CommandContext(ctx, "podman", "rmi", "-f", tag(pipeline.VariantSingleStage), tag(pipeline.VariantMultiStage)).Run()
+	exec.CommandContext(ctx, "podman", "rmi", "-f", tag(recipe.VariantSingleStage), tag(recipe.VariantMultiStage)).Run()
 	if out, err := exec.CommandContext(ctx, "podman", "image", "prune", "-f").CombinedOutput(); err != nil {
 		return fmt.Errorf("podman image prune: %v: %s", err, out)
 	}
@@ -171,7 +171,7 @@ func (w *podmanWay) prune(ctx context.Context) error {
 func bothVariants(fn func(variant string) error) error {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	for i, variant := range []string{pipeline.VariantSingleStage, pipeline.VariantMultiStage} {
+	for i, variant := range []string{recipe.VariantSingleStage, recipe.VariantMultiStage} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

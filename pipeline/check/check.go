@@ -176,4 +176,3 @@ func imageCommand(ctx context.Context, image *dagger.Container) ([]string, error
 func roundSeconds(d time.Duration) float64 {
 	return float64(d.Round(time.Millisecond)) / float64(time.Second)
 }
-

@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	"context"
@@ -70,7 +70,7 @@ type NativeScan struct {
 //
 // The scan is made once per pipeline: the production build, the link check's hint and
 // the report all ask for it, and each asking was a round trip to the engine.
-func (p *Pipeline) NativeLibraries(ctx context.Context) (*NativeScan, error) {
+func (p *Recipes) NativeLibraries(ctx context.Context) (*NativeScan, error) {
 	p.native.once.Do(func() { p.native.scan, p.native.err = p.scanNative(ctx) })
 	return p.native.scan, p.native.err
 }
@@ -83,12 +83,12 @@ type nativeScanOnce struct {
 }
 
 // scanNative runs the scan in the builder, against the runtime base's root.
-func (p *Pipeline) scanNative(ctx context.Context) (*NativeScan, error) {
+func (p *Recipes) scanNative(ctx context.Context) (*NativeScan, error) {
 	// scripts/native.py finds what the venv's compiled code links that the runtime base
 	// lacks, and copies it out of the builder.
 	scanned := p.scripts.Mount(p.stepEnv(p.Builder())).
 		WithMountedDirectory(runtimeRootMount, p.runtimeBase().Rootfs()).
-		WithExec(scripts.Command([]string{"python"}, "native.py", append([]string{nativeOut, runtimeRootMount, venvPath, strconv.Itoa(p.opts.SourceDateEpoch)}, p.opts.RuntimeLibs...)...))
+		WithExec(scripts.Command([]string{"python"}, "native.py", append([]string{nativeOut, runtimeRootMount, VenvPath, strconv.Itoa(p.opts.SourceDateEpoch)}, p.opts.RuntimeLibs...)...))
 	data, err := scanned.File(nativeOut + "/native.json").Contents(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("finding the native libraries the venv links: %s", failure.Line(err))
@@ -153,18 +153,18 @@ type missingLink struct {
 	File, Soname string
 }
 
-// checkLinks resolves, inside image, every ELF file of its Python's site-packages with
+// CheckLinks resolves, inside image, every ELF file of its Python's site-packages with
 // the image's own loader, and fails with one line naming the first file and library
 // that cannot be found, and where the library could come from. A compiled module whose
 // library is missing either fails at import or, worse, is skipped by its package for
 // a pure-Python fallback (PyYAML without libyaml): a check of the answer alone would
 // not see it.
-func (p *Pipeline) checkLinks(ctx context.Context, image *dagger.Container) error {
+func (p *Recipes) CheckLinks(ctx context.Context, image *dagger.Container) error {
 	// The venv, where the production images keep the packages (PATH names it only
 	// once the app is in); the image's own python finds the rest.
 	// scripts/linkcheck.py lists the libraries the image's compiled modules need and
 	// its loader cannot find.
-	out, err := p.scripts.Mount(image).WithExec(scripts.Command([]string{"python"}, "linkcheck.py", venvPath)).Stdout(ctx)
+	out, err := p.scripts.Mount(image).WithExec(scripts.Command([]string{"python"}, "linkcheck.py", VenvPath)).Stdout(ctx)
 	if err != nil {
 		return fmt.Errorf("checking the links of the image's compiled modules: %s", failure.Line(err))
 	}
@@ -201,11 +201,11 @@ func parseMissingLinks(out string) []missingLink {
 	return missing
 }
 
-// carriedLibraries lists what the production images carry for the venv; empty when the
+// CarriedLibraries lists what the production images carry for the venv; empty when the
 // scan cannot answer (the build that needed it said why).
-func (p *Pipeline) carriedLibraries(ctx context.Context) []NativeLibrary {
+func (p *Recipes) CarriedLibraries(ctx context.Context) []NativeLibrary {
 	scan, err := p.NativeLibraries(ctx)
-	if err != nil || p.opts.unsafeWithout.carrying {
+	if err != nil || p.opts.LeaveNativeBehind {
 		return nil
 	}
 	return scan.Carried

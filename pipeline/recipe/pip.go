@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	"context"
@@ -21,13 +21,13 @@ const projectPath = "/tmp/multistage-project"
 // requirementsFile is the one file pip installs from, requirements.txt: the file as
 // given, or the pins generated from a lock. It depends on the plan's requirements
 // only, never on the app's source, so an edit of the source reuses the install.
-func (p *Pipeline) requirementsFile() *dagger.Directory {
+func (p *Recipes) requirementsFile() *dagger.Directory {
 	return p.stamped(p.client.Directory().WithNewFile("requirements.txt", p.plan.Requirements))
 }
 
 // installRequirements runs `<pip> install -r dir/requirements.txt` (see
 // requirementsFile) with the plan's flags: a lock's pins go in as they are, hashes checked.
-func (p *Pipeline) installRequirements(ctr *dagger.Container, pip []string, dir string, extra ...string) *dagger.Container {
+func (p *Recipes) installRequirements(ctr *dagger.Container, pip []string, dir string, extra ...string) *dagger.Container {
 	args := append(append([]string{"install"}, extra...), p.plan.PipArgs()...)
 	args = append(args, "-r", dir+"/requirements.txt")
 	return p.pip(ctr, pip, args)
@@ -36,7 +36,7 @@ func (p *Pipeline) installRequirements(ctr *dagger.Container, pip []string, dir 
 // installProject installs the project itself, non-editable and without its
 // dependencies (already installed), when the plan says it is a package. Its source is
 // mounted for this step only, so the build's leftovers (build/, *.egg-info) stay out.
-func (p *Pipeline) installProject(ctr *dagger.Container, pip []string, extra ...string) *dagger.Container {
+func (p *Recipes) installProject(ctr *dagger.Container, pip []string, extra ...string) *dagger.Container {
 	if !p.plan.InstallProject {
 		return ctr
 	}
@@ -47,7 +47,7 @@ func (p *Pipeline) installProject(ctr *dagger.Container, pip []string, extra ...
 // pip runs `<pip> <args>` in ctr, from the wheels directory or the configured index.
 // The wheels mount and the index credential exist for this one step: neither is left
 // in the resulting image.
-func (p *Pipeline) pip(ctr *dagger.Container, pip []string, args []string) *dagger.Container {
+func (p *Recipes) pip(ctr *dagger.Container, pip []string, args []string) *dagger.Container {
 	args = append(append([]string{}, pip...), args...)
 	if u, err := url.Parse(p.opts.PipIndexURL); err == nil && u.Scheme == "http" {
 		// pip ignores a plain-HTTP index unless told to trust it; the caller chose it.
@@ -76,7 +76,7 @@ func (p *Pipeline) pip(ctr *dagger.Container, pip []string, args []string) *dagg
 
 // withIndexServices binds the services an install step may reach (a private index
 // running as a container, say) under their host names.
-func (p *Pipeline) withIndexServices(ctr *dagger.Container) *dagger.Container {
+func (p *Recipes) withIndexServices(ctr *dagger.Container) *dagger.Container {
 	names := make([]string, 0, len(p.opts.PipIndexServices))
 	for name := range p.opts.PipIndexServices {
 		names = append(names, name)
@@ -89,7 +89,7 @@ func (p *Pipeline) withIndexServices(ctr *dagger.Container) *dagger.Container {
 }
 
 // checkWheels refuses an empty wheels directory: pip would only say it found nothing.
-func (p *Pipeline) checkWheels(ctx context.Context) error {
+func (p *Recipes) checkWheels(ctx context.Context) error {
 	if p.opts.Wheels == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	_ "embed"
@@ -12,12 +12,12 @@ import (
 var stopOnSigterm = scripts.Source("stop_on_sigterm.py")
 
 // launcherPath is where the launcher lies in the venv (so it crosses with it).
-const launcherPath = venvPath + "/bin/multistage-stop-on-sigterm.py"
+const launcherPath = VenvPath + "/bin/multistage-stop-on-sigterm.py"
 
 // productionCommand is the plan's start command as a production image runs it: a
 // `python script.py` goes through the launcher; servers such as gunicorn and uvicorn
 // handle SIGTERM themselves and run as they are, in exec form (no shell in between).
-func (p *Pipeline) productionCommand() []string {
+func (p *Recipes) productionCommand() []string {
 	cmd := p.opts.Command
 	if len(cmd) >= 2 && cmd[0] == "python" && strings.HasSuffix(cmd[1], ".py") {
 		return append([]string{"python", launcherPath}, cmd[1:]...)

@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	"context"
@@ -18,7 +18,7 @@ type BaseImage struct {
 
 // pinBases resolves the official bases to their digests once, so that every stage
 // of every variant uses the same image even if a tag moves during the run.
-func (p *Pipeline) pinBases(ctx context.Context) error {
+func (p *Recipes) pinBases(ctx context.Context) error {
 	if p.opts.BuilderBase == nil {
 		ref, err := p.builderBase().ImageRef(ctx)
 		if err != nil {
@@ -37,7 +37,7 @@ func (p *Pipeline) pinBases(ctx context.Context) error {
 }
 
 // Bases says which bases this pipeline builds from, with digests where a registry gives them.
-func (p *Pipeline) Bases(ctx context.Context) []BaseImage {
+func (p *Recipes) Bases(ctx context.Context) []BaseImage {
 	return []BaseImage{
 		{Role: "builder", Ref: baseRef(ctx, p.opts.BuilderBaseName, p.builderBase())},
 		{Role: "runtime", Ref: baseRef(ctx, p.opts.RuntimeBaseName, p.runtimeBase())},

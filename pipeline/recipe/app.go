@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	"bytes"
@@ -32,7 +32,7 @@ type AppSource struct {
 
 // readApp filters the app directory as Docker would send it (its .dockerignore, else
 // the default exclusions) and reads the project plan from what is left.
-func (p *Pipeline) readApp(ctx context.Context) error {
+func (p *Recipes) readApp(ctx context.Context) error {
 	entries, err := p.opts.App.Entries(ctx)
 	if err != nil {
 		return fmt.Errorf("app directory cannot be read (%s): pass a directory that holds app.py and requirements.txt (or a pyproject.toml)", failure.Line(err))
@@ -63,7 +63,7 @@ func (p *Pipeline) readApp(ctx context.Context) error {
 
 // excludes are the patterns the app directory is filtered with: the .dockerignore's
 // (Docker's syntax and semantics, read by Docker's own parser), else the defaults.
-func (p *Pipeline) excludes(ctx context.Context, entries []string) (*AppSource, error) {
+func (p *Recipes) excludes(ctx context.Context, entries []string) (*AppSource, error) {
 	if slices.Contains(entries, ".dockerignore") {
 		text, err := p.opts.App.File(".dockerignore").Contents(ctx)
 		if err != nil {
@@ -96,7 +96,7 @@ func (p *Pipeline) excludes(ctx context.Context, entries []string) (*AppSource, 
 }
 
 // projectInput reads, once and side by side, the files a plan may need.
-func (p *Pipeline) projectInput(ctx context.Context) (project.Input, error) {
+func (p *Recipes) projectInput(ctx context.Context) (project.Input, error) {
 	in := project.Input{Files: project.Files{}, PythonVersion: p.opts.PythonVersion,
 		DefaultPythonVersion: DefaultPythonVersion, Command: p.opts.Command, Port: p.opts.Port}
 	paths, err := p.app.Glob(ctx, "**")
@@ -107,19 +107,22 @@ func (p *Pipeline) projectInput(ctx context.Context) (project.Input, error) {
 	var mu sync.Mutex
 	var firstErr error
 	readFiles := func(names []string) {
-		eachIndex(len(names), func(i int) {
-			name := names[i]
-			if !slices.Contains(paths, name) {
-				return
-			}
-			text, err := p.app.File(name).Contents(ctx)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = fmt.Errorf("%s cannot be read (%s)", name, failure.Line(err))
-			}
-			in.Files[name] = project.Keep(name, []byte(text))
-		})
+		var wg sync.WaitGroup
+		for _, name := range names {
+			wg.Go(func() {
+				if !slices.Contains(paths, name) {
+					return
+				}
+				text, err := p.app.File(name).Contents(ctx)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("%s cannot be read (%s)", name, failure.Line(err))
+				}
+				in.Files[name] = project.Keep(name, []byte(text))
+			})
+		}
+		wg.Wait()
 	}
 	readFiles(project.WantedFiles)
 	// What the first files name (the module FLASK_APP names, the app's own module an
@@ -134,9 +137,9 @@ func (p *Pipeline) projectInput(ctx context.Context) (project.Input, error) {
 	return in, firstErr
 }
 
-// countLeftOut measures what the filter left out, in a container of the runtime base
+// CountLeftOut measures what the filter left out, in a container of the runtime base
 // (the engine has the files; they are not sent to the client).
-func (p *Pipeline) countLeftOut(ctx context.Context) error {
+func (p *Recipes) CountLeftOut(ctx context.Context) error {
 	if len(p.source.Patterns) == 0 {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	"context"
@@ -110,7 +110,7 @@ func escapePattern(p string) string {
 // holding a private key goes; an .env template holding no values stays (as an
 // exception after **/.env.*). Files under venvs (the directories holding pyvenv.cfg)
 // are not read: they go anyway.
-func (p *Pipeline) contentExcludes(ctx context.Context, venvs []string) ([]string, error) {
+func (p *Recipes) contentExcludes(ctx context.Context, venvs []string) ([]string, error) {
 	var candidates []string
 	for _, pattern := range []string{"**/.env.*", "**/*.pem"} {
 		found, err := p.opts.App.Glob(ctx, pattern)

@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	"encoding/json"
@@ -134,7 +134,7 @@ func runNativeScript(t *testing.T, dir, venv, runtime string) *NativeScan {
 	t.Helper()
 	out := filepath.Join(dir, "out")
 	os.RemoveAll(out)
-	cmd := exec.Command("python3", "scripts/native.py", out, runtime, venv, "0")
+	cmd := exec.Command("python3", "../scripts/native.py", out, runtime, venv, "0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("native.py: %v\n%s", err, b)
 	}

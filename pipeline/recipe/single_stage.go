@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	"strconv"
@@ -20,7 +20,7 @@ import (
 //
 // Each step's files carry the source date (reproducible.go says how), so the same
 // inputs give the same image.
-func (p *Pipeline) SingleStage() *dagger.Container {
+func (p *Recipes) SingleStage() *dagger.Container {
 	pip := []string{"pip"}
 	image := p.singleStageDependencies().WithDirectory("/", p.placedApp())
 	if p.plan.InstallProject {
@@ -38,7 +38,7 @@ func (p *Pipeline) SingleStage() *dagger.Container {
 
 // singleStageDependencies is the single-stage image up to its requirements, before
 // the app: what the link check resolves, unchanged by an app edit.
-func (p *Pipeline) singleStageDependencies() *dagger.Container {
+func (p *Recipes) singleStageDependencies() *dagger.Container {
 	image := p.runtimeBase().
 		WithWorkdir("/app").
 		WithDirectory("/", p.placed("app", p.requirementsFile()))

@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	"os"
@@ -99,7 +99,7 @@ func TestWithheldSecretsAreNamed(t *testing.T) {
 // TestTheREADMEsTableIsTheDefaults: the README's table of default exclusions has a row
 // per group, with that group's patterns, no more and no fewer.
 func TestTheREADMEsTableIsTheDefaults(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "docs", "projects.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "projects.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

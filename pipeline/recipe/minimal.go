@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	"strconv"
@@ -23,7 +23,7 @@ const minimalRoot = "/tmp/multistage-minimal-root"
 //
 // The builder assembles the two trees (pipeline/assemble.py says what goes in and
 // why); keep names standard-library modules that the pruning rule would drop.
-func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
+func (p *Recipes) Minimal(keep ...string) *dagger.Container {
 	assembled := p.minimalAssembly(keep...)
 
 	// The handoff: the trees assembled in the builder become the image's layers.
@@ -40,13 +40,19 @@ func (p *Pipeline) Minimal(keep ...string) *dagger.Container {
 		WithLabel("org.opencontainers.image.title", "multistage minimal")
 }
 
+// MinimalTrees is the builder with the minimal image's trees laid out, and those
+// trees (its base and its venv): what the SBOM names packages in.
+func (p *Recipes) MinimalTrees() (*dagger.Container, string, string) {
+	return p.minimalAssembly(p.opts.KeepModules...), minimalRoot + "/base", minimalRoot + "/venv"
+}
+
 // minimalAssembly is the builder once assemble.py has laid out the minimal image's
 // trees under minimalRoot (base/ and venv/), dated.
-func (p *Pipeline) minimalAssembly(keep ...string) *dagger.Container {
+func (p *Recipes) minimalAssembly(keep ...string) *dagger.Container {
 	uid := strconv.Itoa(AppUID)
 	python := []string{"python"}
 	return p.scripts.Mount(p.Builder()).
-		WithExec(scripts.Command(python, "assemble.py", append(append([]string{minimalRoot, venvPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)...)).
+		WithExec(scripts.Command(python, "assemble.py", append(append([]string{minimalRoot, VenvPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)...)).
 		WithExec(scripts.Command(python, "stamp.py", minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch))).
 		WithoutMount(scripts.Path)
 }

@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import (
 	"context"
@@ -14,8 +14,10 @@ import (
 
 // Paths and identity shared by the builder and production stages.
 const (
-	venvPath = "/opt/venv"
-	appPath  = "/app"
+	// VenvPath is where the builder installs the dependencies and the production
+	// images keep them; AppPath is the app's directory in every image.
+	VenvPath = "/opt/venv"
+	AppPath  = "/app"
 	// AppUser runs the production image; its fixed UID lets file ownership and
 	// Kubernetes runAsUser policies be written ahead of time.
 	AppUser = "app"
@@ -27,14 +29,14 @@ const (
 // package), with a pip cache volume so that rebuilds reuse downloads. Only the venv
 // leaves this stage. The venv has no pip of its own: the builder's pip installs into
 // it (--python), so pip's ~10 MB stay behind.
-func (p *Pipeline) Builder() *dagger.Container {
+func (p *Recipes) Builder() *dagger.Container {
 	builder := p.stepEnv(p.builderBase()).
 		WithEnvVariable("PIP_DISABLE_PIP_VERSION_CHECK", "1").
 		WithMountedCache("/root/.cache/pip", p.client.CacheVolume("multistage-pip-"+p.opts.PythonVersion)).
-		WithExec([]string{"python", "-m", "venv", "--without-pip", venvPath}).
-		WithWorkdir(appPath).
-		WithDirectory(appPath, p.requirementsFile())
-	builder = p.installRequirements(builder, venvPip, appPath)
+		WithExec([]string{"python", "-m", "venv", "--without-pip", VenvPath}).
+		WithWorkdir(AppPath).
+		WithDirectory(AppPath, p.requirementsFile())
+	builder = p.installRequirements(builder, venvPip, AppPath)
 	// The project's own wheel stays out of the shared pip cache: it is built from this
 	// source only, and two builds at once (--verify-reproducible rebuilds multi-stage
 	// and minimal side by side) wrote the same cache entry, one reading the other's
@@ -44,13 +46,13 @@ func (p *Pipeline) Builder() *dagger.Container {
 }
 
 // venvPip is the builder's pip installing into the venv, which has no pip of its own.
-var venvPip = []string{"python", "-m", "pip", "--python", venvPath + "/bin/python"}
+var venvPip = []string{"python", "-m", "pip", "--python", VenvPath + "/bin/python"}
 
 // Production is the multi-stage recipe's final stage: the slim runtime base, the venv
 // from the builder, the app, a non-root user and a healthcheck that needs no curl.
 // It refuses bases whose Python differs, since the venv's interpreter link and its
 // compiled extensions only work with the interpreter that made them.
-func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
+func (p *Recipes) Production(ctx context.Context) (*dagger.Container, error) {
 	image, err := p.productionDependencies(ctx)
 	if err != nil {
 		return nil, err
@@ -69,7 +71,7 @@ func (p *Pipeline) Production(ctx context.Context) (*dagger.Container, error) {
 // productionDependencies is the production stage before the app: the runtime base,
 // the app user, the venv, the native libraries the venv links, and the bytecode.
 // Every layer of it comes before the app's, so an app edit reuses them all.
-func (p *Pipeline) productionDependencies(ctx context.Context) (*dagger.Container, error) {
+func (p *Recipes) productionDependencies(ctx context.Context) (*dagger.Container, error) {
 	if err := p.VerifyBases(ctx); err != nil {
 		return nil, err
 	}
@@ -81,14 +83,14 @@ func (p *Pipeline) productionDependencies(ctx context.Context) (*dagger.Containe
 
 	image := p.withChanges(p.runtimeBase(), addAppUser)
 	// The handoff: the virtual environment crosses from the builder...
-	image = image.WithDirectory("/", p.handoff(builder, venvPath, venvPath))
+	image = image.WithDirectory("/", p.handoff(builder, VenvPath, VenvPath))
 	// ...and the shared libraries its compiled code links that the runtime base lacks,
 	// at the paths the loader searches, as apt-get install of their packages would.
-	if len(native.Carried) > 0 && !p.opts.unsafeWithout.carrying {
+	if len(native.Carried) > 0 && !p.opts.LeaveNativeBehind {
 		image = image.WithDirectory("/", native.root)
 	}
 	return p.withChanges(image, func(c *dagger.Container) *dagger.Container {
-		return p.scripts.Mount(c).WithExec(scripts.Command([]string{venvPath + "/bin/python"}, "precompile.py"))
+		return p.scripts.Mount(c).WithExec(scripts.Command([]string{VenvPath + "/bin/python"}, "precompile.py"))
 	}), nil
 }
 
@@ -103,13 +105,13 @@ func addAppUser(image *dagger.Container) *dagger.Container {
 // runsAsProduction gives a production image (multi-stage, minimal) its runtime
 // settings: the venv first on PATH, no bytecode writes, unbuffered output, the
 // non-root user, the port, a healthcheck and the app's command.
-func (p *Pipeline) runsAsProduction(path string) func(*dagger.Container) *dagger.Container {
+func (p *Recipes) runsAsProduction(path string) func(*dagger.Container) *dagger.Container {
 	uid := strconv.Itoa(AppUID)
 	return func(image *dagger.Container) *dagger.Container {
 		return image.
-			WithWorkdir(appPath).
-			WithEnvVariable("PATH", venvPath+"/bin:"+path).
-			WithEnvVariable("VIRTUAL_ENV", venvPath).
+			WithWorkdir(AppPath).
+			WithEnvVariable("PATH", VenvPath+"/bin:"+path).
+			WithEnvVariable("VIRTUAL_ENV", VenvPath).
 			WithEnvVariable("PYTHONDONTWRITEBYTECODE", "1").
 			WithEnvVariable("PYTHONUNBUFFERED", "1").
 			// Platforms hand the port over as PORT; gunicorn binds 0.0.0.0:$PORT by itself.
@@ -173,7 +175,7 @@ func parsePythonInfo(out string) (PythonInfo, error) {
 
 // VerifyBases refuses a builder and a runtime whose Pythons differ in minor version
 // or interpreter path, naming both.
-func (p *Pipeline) VerifyBases(ctx context.Context) error {
+func (p *Recipes) VerifyBases(ctx context.Context) error {
 	// Both bases answer at once: this is on the way to every multi-stage build.
 	var runtime PythonInfo
 	var runtimeErr error

@@ -1,4 +1,4 @@
-package pipeline
+package recipe
 
 import "dagger.io/dagger"
 
@@ -17,7 +17,7 @@ import "dagger.io/dagger"
 //	COPY --from=builder /app /app
 //	EXPOSE 5000
 //	CMD ["python", "app.py"]
-func (p *Pipeline) Tutorial() *dagger.Container {
+func (p *Recipes) Tutorial() *dagger.Container {
 	builder := p.builderBase().WithWorkdir("/app").WithDirectory("/app", p.requirementsFile())
 	builder = p.installRequirements(builder, []string{"pip"}, "/app", "--no-cache-dir").
 		WithDirectory("/app", p.app)
