@@ -9,9 +9,9 @@ import (
 
 	"dagger.io/dagger"
 
-	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
 	"github.com/multistage/multistage/pipeline/kit"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // BenchCmd times the pipeline against podman building the same recipes.
@@ -43,7 +43,7 @@ func (b *BenchCmd) Run(ctx context.Context) error {
 		opts.Situations = append(opts.Situations, map[string]string{"cold": bench.Cold, "warm": bench.Warm, "edit": bench.Edit}[s])
 	}
 	if b.BigDeps != "" {
-		if opts.BigDeps, err = pipeline.ParseSize(b.BigDeps); err != nil {
+		if opts.BigDeps, err = report.ParseSize(b.BigDeps); err != nil {
 			return fmt.Errorf("--big-deps: %w", err)
 		}
 	}

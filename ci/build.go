@@ -7,6 +7,7 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/export"
 	"github.com/multistage/multistage/pipeline/failure"
 )
 
@@ -22,7 +23,7 @@ type BuildCmd struct {
 func (c *BuildCmd) Run(ctx context.Context) error {
 	if c.Export != "" {
 		// After withPipeline has closed the client: an interrupted export's files go too.
-		defer pipeline.RemoveTemporaryFiles(c.Export)
+		defer export.RemoveTemporaryFiles(c.Export)
 	}
 	return withPipeline(ctx, "build "+c.Variant, c.AppFlags, nil, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
 		image, err := p.Build(ctx, c.Variant)
@@ -36,7 +37,7 @@ func (c *BuildCmd) Run(ctx context.Context) error {
 			fmt.Println("built", c.Variant)
 			return nil
 		}
-		path, err := pipeline.WriteImage(ctx, c.Variant, image, c.Export, c.Force, p.Options().SourceDateEpoch)
+		path, err := export.WriteImage(ctx, c.Variant, image, c.Export, c.Force, p.Options().SourceDateEpoch)
 		if err != nil {
 			return err
 		}

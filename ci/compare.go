@@ -7,6 +7,8 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/export"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // CompareCmd builds, checks and measures every variant.
@@ -27,8 +29,8 @@ type BudgetFlags struct {
 	MaxWaste     string   `env:"MULTISTAGE_MAX_WASTE" placeholder:"SIZE" help:"Fail when any image wastes more than SIZE in overwritten or deleted files."`
 }
 
-func (b BudgetFlags) parse() (pipeline.Budgets, error) {
-	return pipeline.ParseBudgets(b.MaxSize, b.MinReduction, b.MaxWaste)
+func (b BudgetFlags) parse() (report.Budgets, error) {
+	return report.ParseBudgets(b.MaxSize, b.MinReduction, b.MaxWaste)
 }
 
 // Run prints the report; it fails when a check expected to pass did not.
@@ -39,19 +41,19 @@ func (c *CompareCmd) Run(ctx context.Context) error {
 	}
 	if c.Export != "" {
 		// After withPipeline has closed the client: an interrupted export's files go too.
-		defer pipeline.RemoveTemporaryFiles(c.Export)
+		defer export.RemoveTemporaryFiles(c.Export)
 	}
 	own := func(o *pipeline.Options) { o.VerifyReproducible = c.VerifyReproducible }
 	return withPipeline(ctx, "compare", c.AppFlags, own, func(ctx context.Context, _ *dagger.Client, p *pipeline.Pipeline) error {
-		report, built := p.Compare(ctx)
-		report.ApplyBudgets(budgets)
-		text, err := report.Render(c.Format)
+		compared, built := p.Compare(ctx)
+		compared.ApplyBudgets(budgets)
+		text, err := compared.Render(c.Format)
 		if err != nil {
 			return err
 		}
 		fmt.Print(text)
 		if c.Export != "" {
-			files, err := pipeline.WriteExport(ctx, report, built, c.Export, c.Force)
+			files, err := export.WriteExport(ctx, compared, built, c.Export, c.Force)
 			if err != nil {
 				return err
 			}
@@ -59,8 +61,8 @@ func (c *CompareCmd) Run(ctx context.Context) error {
 				fmt.Fprintln(os.Stderr, "wrote", f)
 			}
 		}
-		if !report.OK {
-			return fmt.Errorf("%w: %s", errChecksFailed, report.Verdict())
+		if !compared.OK {
+			return fmt.Errorf("%w: %s", errChecksFailed, compared.Verdict())
 		}
 		return nil
 	})

@@ -19,10 +19,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/multistage/multistage/internal/testenv"
-	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
 	"github.com/multistage/multistage/pipeline/kit"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // daggerCLI finds the Dagger CLI, or skips: module tests go through `dagger call`.
@@ -267,7 +267,7 @@ func TestRepeatedCompareChecksAgain(t *testing.T) {
 		}
 		second = out
 		start := strings.Index(out, "{\n")
-		var report pipeline.Report
+		var report report.Report
 		if start < 0 || json.NewDecoder(strings.NewReader(out[start:])).Decode(&report) != nil {
 			t.Fatalf("no JSON report in:\n%s", lastLines(out, 20))
 		}
@@ -329,7 +329,7 @@ func TestBaseTagsResolveAfreshEachCall(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("compare exited %d:\n%s", code, lastLines(out, 20))
 		}
-		var report pipeline.Report
+		var report report.Report
 		start := strings.Index(out, "{\n")
 		if start < 0 || json.NewDecoder(strings.NewReader(out[start:])).Decode(&report) != nil {
 			t.Fatalf("no JSON report in:\n%s", lastLines(out, 20))

@@ -12,6 +12,7 @@ import (
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // junk is what a developer's app directory carries besides the app (env/ is a
@@ -59,9 +60,9 @@ func appFiles(t *testing.T, image *dagger.Container) []string {
 	return files
 }
 
-func sizesByVariant(report *pipeline.Report) map[string]int64 {
+func sizesByVariant(compared *report.Report) map[string]int64 {
 	sizes := map[string]int64{}
-	for _, image := range report.Images {
+	for _, image := range compared.Images {
 		sizes[image.Variant] = image.Sizes.UncompressedBytes
 	}
 	return sizes
@@ -107,13 +108,13 @@ func TestTheAppDirectoryIsSentAsDockerWould(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			report, built := kitPipeline(t, messyApp(t, c.ignore), variants).Compare(context.Background())
+			compared, built := kitPipeline(t, messyApp(t, c.ignore), variants).Compare(context.Background())
 			wantFiles, wantBytes := 0, int64(0)
 			for _, path := range c.leftOut {
 				wantFiles++
 				wantBytes += int64(junk[path] + dockerfiles[path])
 			}
-			if s := report.AppSource; s == nil || s.Rule != c.rule || s.LeftOutFiles != wantFiles || s.LeftOutBytes != wantBytes {
+			if s := compared.AppSource; s == nil || s.Rule != c.rule || s.LeftOutFiles != wantFiles || s.LeftOutBytes != wantBytes {
 				t.Errorf("app source %+v, want rule %s, %d files, %d bytes left out", s, c.rule, wantFiles, wantBytes)
 			}
 			for _, b := range built {
@@ -130,7 +131,7 @@ func TestTheAppDirectoryIsSentAsDockerWould(t *testing.T) {
 				}
 			}
 			// What is left adds kilobytes to the clean app, not the megabytes left out.
-			cleanSizes, sizes := sizesByVariant(clean), sizesByVariant(report)
+			cleanSizes, sizes := sizesByVariant(clean), sizesByVariant(compared)
 			for variant, size := range sizes {
 				if delta := size - cleanSizes[variant]; delta <= 0 || delta > 16_000 {
 					t.Errorf("%s: %d bytes against the clean app's %d (+%d), want a few kB more", variant, size, cleanSizes[variant], delta)

@@ -7,38 +7,32 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline/check"
+	"github.com/multistage/multistage/pipeline/export"
 	"github.com/multistage/multistage/pipeline/failure"
 	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
-
-// Built is a variant's image, kept after Compare so a caller can export it.
-type Built struct {
-	Variant recipe.Variant
-	Image   *dagger.Container
-	// SBOM is the image's CycloneDX document (nil when it could not be read).
-	SBOM []byte
-}
 
 // Compare builds every variant, checks and measures each, and reports them side by
 // side, every variant concurrently. A failed check does not stop the others: it is in the report.
-func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
+func (p *Pipeline) Compare(ctx context.Context) (*report.Report, []export.Built) {
 	variants := p.variants()
-	report := &Report{
-		SchemaVersion:   ReportSchemaVersion,
+	compared := &report.Report{
+		SchemaVersion:   report.SchemaVersion,
 		PythonVersion:   p.opts.PythonVersion,
 		Port:            p.opts.Port,
 		Probe:           p.recipes.Probe(),
 		Project:         p.recipes.Plan(),
 		SourceDateEpoch: p.opts.SourceDateEpoch,
 		AppSource:       p.recipes.AppSource(),
-		Budgets:         []BudgetResult{},
-		Images:          make([]ImageReport, len(variants)),
+		Budgets:         []report.BudgetResult{},
+		Images:          make([]report.ImageReport, len(variants)),
 	}
-	built := make([]Built, len(variants))
+	built := make([]export.Built, len(variants))
 	for i, variant := range variants {
-		report.Images[i] = ImageReport{Variant: variant.Name, Description: variant.Description, ExpectedToPass: variant.ExpectedToPass, Layers: []measure.Layer{}}
-		built[i] = Built{Variant: variant}
+		compared.Images[i] = report.ImageReport{Variant: variant.Name, Description: variant.Description, ExpectedToPass: variant.ExpectedToPass, Layers: []measure.Layer{}}
+		built[i] = export.Built{Variant: variant}
 	}
 
 	// Naming the bases asks the engine; it waits for nothing else, so it runs beside the variants.
@@ -53,8 +47,8 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		image, err := buildSynced(ctx, p.recipes, variants[i])
 		if err != nil {
 			why := failure.Describe(err)
-			report.Images[i].Error = why
-			report.Images[i].Check = check.Result{Error: "not built: " + why}
+			compared.Images[i].Error = why
+			compared.Images[i].Check = check.Result{Error: "not built: " + why}
 			return
 		}
 		built[i].Image = image
@@ -62,7 +56,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			report.Images[i].Check = p.checkVariant(ctx, variants[i], image)
+			compared.Images[i].Check = p.checkVariant(ctx, variants[i], image)
 		}()
 		// What the image holds (its SBOM, and the files the secret scan reads) is read
 		// in the image itself, beside the check and the measure.
@@ -70,7 +64,7 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			report.Images[i].Secrets, report.Images[i].SBOM, built[i].SBOM, inventoryErr = p.readInventory(ctx, variants[i], image)
+			compared.Images[i].Secrets, compared.Images[i].SBOM, built[i].SBOM, inventoryErr = p.readInventory(ctx, variants[i], image)
 		}()
 		m, err := p.Measure(ctx, image)
 		wg.Wait()
@@ -78,25 +72,25 @@ func (p *Pipeline) Compare(ctx context.Context) (*Report, []Built) {
 			err = inventoryErr
 		}
 		if err != nil {
-			report.Images[i].Error = failure.Line(err)
+			compared.Images[i].Error = failure.Line(err)
 			return
 		}
-		report.Images[i].Sizes, report.Images[i].Layers, report.Images[i].Contents = m.Sizes, m.Layers, &m.Contents
+		compared.Images[i].Sizes, compared.Images[i].Layers, compared.Images[i].Contents = m.Sizes, m.Layers, &m.Contents
 		if variants[i].CarriesNative {
-			report.Images[i].NativeLibraries = p.recipes.CarriedLibraries(ctx)
+			compared.Images[i].NativeLibraries = p.recipes.CarriedLibraries(ctx)
 		}
-		report.Images[i].Sizes.Parts = m.Parts(placesOf(report.Images[i].NativeLibraries))
+		compared.Images[i].Sizes.Parts = m.Parts(placesOf(compared.Images[i].NativeLibraries))
 		if p.opts.VerifyReproducible && variants[i].ExpectedToPass {
 			verdict := p.verifyReproducible(ctx, variants[i], image, m)
-			report.Images[i].Reproducible = &verdict
+			compared.Images[i].Reproducible = &verdict
 		}
 	})
-	report.Bases = <-basesNamed
+	compared.Bases = <-basesNamed
 	if err := <-counted; err != nil {
-		report.AppSource = nil
+		compared.AppSource = nil
 	}
-	report.finish()
-	return report, built
+	compared.Finish()
+	return compared, built
 }
 
 // buildSynced builds a variant's image in the engine, so that build errors surface here.

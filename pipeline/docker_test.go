@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/multistage/multistage/internal/testenv"
-	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
+	"github.com/multistage/multistage/pipeline/export"
 	"github.com/multistage/multistage/pipeline/recipe"
 )
 
@@ -22,13 +22,13 @@ import (
 func TestDockerRunsTheExportsAndShowsTheReportedSize(t *testing.T) {
 	testenv.Client(t) // the images come from the engine
 	docker := testenv.Docker(t)
-	report, dir := compareSample(t)
+	compared, dir := compareSample(t)
 	testenv.HoldHostPort(t, 5000)
 	for _, variant := range []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal} {
 		t.Run(variant, func(t *testing.T) {
-			reported := image(t, report, variant)
+			reported := image(t, compared, variant)
 			docker.Run(t, "load", "-i", filepath.Join(dir, variant+".tar"))
-			tag := pipeline.ImageTag(variant)
+			tag := export.ImageTag(variant)
 
 			size, err := strconv.ParseInt(strings.TrimSpace(docker.Run(t, "image", "inspect", "--format", "{{.Size}}", tag)), 10, 64)
 			if err != nil {

@@ -177,10 +177,10 @@ func TestEmptyRequirementsBuildAndServe(t *testing.T) {
 // through a service, and passes: "expected to fail" decides nothing by itself.
 func TestAVariantExpectedToFailIsCheckedWhenItKeepsRunning(t *testing.T) {
 	app := appDir(t, stdlibOnlyApp)
-	report, _ := kitPipeline(t, app, func(o *pipeline.Options) {
+	compared, _ := kitPipeline(t, app, func(o *pipeline.Options) {
 		o.Expect, o.Variants = "stdlib only", []string{recipe.VariantTutorial}
 	}).Compare(context.Background())
-	if check := report.Images[0].Check; !check.Passed || check.Attempts == 0 {
+	if check := compared.Images[0].Check; !check.Passed || check.Attempts == 0 {
 		t.Errorf("the tutorial's image serves this app, yet its check says %+v", check)
 	}
 }

@@ -19,12 +19,15 @@ import (
 
 	"dagger.io/dagger"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/multistage/multistage/internal/schemas"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
+	"github.com/multistage/multistage/pipeline/export"
 	"github.com/multistage/multistage/pipeline/failure"
 	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // kitPipeline is the pipeline exactly as users run it, with the offline kit's bases
@@ -64,31 +67,31 @@ var sampleApp = filepath.Join(testenv.RepoRoot(), "sample-app")
 
 // comparison runs Compare on the sample app once for every test that reads it.
 var comparison struct {
-	once   sync.Once
-	report *pipeline.Report
-	built  []pipeline.Built
-	export string
-	err    error
+	once     sync.Once
+	compared *report.Report
+	built    []export.Built
+	export   string
+	err      error
 }
 
-func compareSample(t *testing.T) (*pipeline.Report, string) {
+func compareSample(t *testing.T) (*report.Report, string) {
 	t.Helper()
 	p := kitPipeline(t, sampleApp, nil)
 	comparison.once.Do(func() {
 		ctx := context.Background()
-		comparison.report, comparison.built = p.Compare(ctx)
+		comparison.compared, comparison.built = p.Compare(ctx)
 		comparison.export, comparison.err = os.MkdirTemp("", "multistage-export-test-")
 		if comparison.err == nil {
-			_, comparison.err = pipeline.WriteExport(ctx, comparison.report, comparison.built, comparison.export, false)
+			_, comparison.err = export.WriteExport(ctx, comparison.compared, comparison.built, comparison.export, false)
 		}
 	})
 	if comparison.err != nil {
 		t.Fatal(comparison.err)
 	}
-	return comparison.report, comparison.export
+	return comparison.compared, comparison.export
 }
 
-func image(t *testing.T, r *pipeline.Report, variant string) pipeline.ImageReport {
+func image(t *testing.T, r *report.Report, variant string) report.ImageReport {
 	t.Helper()
 	for _, img := range r.Images {
 		if img.Variant == variant {
@@ -96,16 +99,16 @@ func image(t *testing.T, r *pipeline.Report, variant string) pipeline.ImageRepor
 		}
 	}
 	t.Fatalf("no %s in report", variant)
-	return pipeline.ImageReport{}
+	return report.ImageReport{}
 }
 
 func TestCompareOnKitChecksBothImagesAndCatchesTheTutorial(t *testing.T) {
-	report, _ := compareSample(t)
-	table, _ := report.Render(pipeline.FormatTable)
+	compared, _ := compareSample(t)
+	table, _ := compared.Render(report.FormatTable)
 	t.Logf("report:\n%s", table)
 
 	for _, variant := range []string{recipe.VariantSingleStage, recipe.VariantMultiStage} {
-		img := image(t, report, variant)
+		img := image(t, compared, variant)
 		if !img.Check.Passed || img.Check.Status != 200 || img.Check.Body != bench.SampleAppBody {
 			t.Errorf("%s check: %+v", variant, img.Check)
 		}
@@ -113,7 +116,7 @@ func TestCompareOnKitChecksBothImagesAndCatchesTheTutorial(t *testing.T) {
 			t.Errorf("%s: no time to first good answer recorded", variant)
 		}
 	}
-	tutorial := image(t, report, recipe.VariantTutorial)
+	tutorial := image(t, compared, recipe.VariantTutorial)
 	if tutorial.Check.Passed || tutorial.ExpectedToPass {
 		t.Errorf("tutorial passed its check: %+v", tutorial.Check)
 	}
@@ -124,14 +127,14 @@ func TestCompareOnKitChecksBothImagesAndCatchesTheTutorial(t *testing.T) {
 	if tutorial.Check.Attempts != 0 || tutorial.Check.Error != "the app exited before answering" {
 		t.Errorf("tutorial was not judged by its own run: %d requests, error %q", tutorial.Check.Attempts, tutorial.Check.Error)
 	}
-	if !report.OK {
-		t.Errorf("report not OK: %v", report.Failures())
+	if !compared.OK {
+		t.Errorf("report not OK: %v", compared.Failures())
 	}
-	out, err := report.JSON()
+	out, err := compared.JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := pipeline.ValidateReportJSON([]byte(out)); err != nil {
+	if err := schemas.Report([]byte(out)); err != nil {
 		t.Errorf("the real report does not match report.schema.json: %v", err)
 	}
 }
@@ -141,12 +144,12 @@ func TestCompareOnKitChecksBothImagesAndCatchesTheTutorial(t *testing.T) {
 func TestSizesAreMeasuredAndConsistent(t *testing.T) {
 	ctx := context.Background()
 	p := kitPipeline(t, sampleApp, nil)
-	report, built := p.Compare(ctx)
+	compared, built := p.Compare(ctx)
 	dir := t.TempDir()
-	if _, err := pipeline.WriteExport(ctx, report, built, dir, false); err != nil {
+	if _, err := export.WriteExport(ctx, compared, built, dir, false); err != nil {
 		t.Fatal(err)
 	}
-	for i, img := range report.Images {
+	for i, img := range compared.Images {
 		if img.Error != "" {
 			t.Fatalf("%s: %s", img.Variant, img.Error)
 		}
@@ -219,13 +222,13 @@ func TestSizesAreMeasuredAndConsistent(t *testing.T) {
 			t.Errorf("%s contents differ:\nreport:                %+v\ngo-containerregistry: %+v", img.Variant, *img.Contents, contents)
 		}
 	}
-	multi := image(t, report, recipe.VariantMultiStage)
-	if multi.VersusSingleStage == nil || multi.VersusSingleStage.DeltaBytes != multi.Sizes.UncompressedBytes-image(t, report, recipe.VariantSingleStage).Sizes.UncompressedBytes {
+	multi := image(t, compared, recipe.VariantMultiStage)
+	if multi.VersusSingleStage == nil || multi.VersusSingleStage.DeltaBytes != multi.Sizes.UncompressedBytes-image(t, compared, recipe.VariantSingleStage).Sizes.UncompressedBytes {
 		t.Errorf("multi-stage comparison wrong: %+v", multi.VersusSingleStage)
 	}
 	// The images built on the runtime base carry it whole, as their base; minimal takes
 	// from it only what the app needs, and has neither bytecode nor its own base layers.
-	single, tutorial, minimal := image(t, report, recipe.VariantSingleStage), image(t, report, recipe.VariantTutorial), image(t, report, recipe.VariantMinimal)
+	single, tutorial, minimal := image(t, compared, recipe.VariantSingleStage), image(t, compared, recipe.VariantTutorial), image(t, compared, recipe.VariantMinimal)
 	if base := tutorial.Sizes.Parts.Base; single.Sizes.Parts.Base < base || multi.Sizes.Parts.Base < base || base < tutorial.Layers[0].UncompressedBytes {
 		t.Errorf("base parts: single-stage %d, multi-stage %d, tutorial %d (its first layer %d)", single.Sizes.Parts.Base, multi.Sizes.Parts.Base, base, tutorial.Layers[0].UncompressedBytes)
 	}
@@ -246,14 +249,14 @@ func distinctLayers(layers []measure.Layer) int {
 }
 
 func TestExportedTarballsReadBackWithTheirTags(t *testing.T) {
-	report, dir := compareSample(t)
-	for _, img := range report.Images {
+	compared, dir := compareSample(t)
+	for _, img := range compared.Images {
 		path := filepath.Join(dir, img.Variant+".tar")
 		manifest, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(path) })
 		if err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
-		if len(manifest) != 1 || len(manifest[0].RepoTags) != 1 || manifest[0].RepoTags[0] != "index.docker.io/"+pipeline.ImageTag(img.Variant) && manifest[0].RepoTags[0] != pipeline.ImageTag(img.Variant) {
+		if len(manifest) != 1 || len(manifest[0].RepoTags) != 1 || manifest[0].RepoTags[0] != "index.docker.io/"+export.ImageTag(img.Variant) && manifest[0].RepoTags[0] != export.ImageTag(img.Variant) {
 			t.Errorf("%s: tags %+v", path, manifest)
 		}
 		layers, err := measure.ReadLayers(path)
@@ -280,14 +283,14 @@ func TestExportedTarballsReadBackWithTheirTags(t *testing.T) {
 // with podman's within 3%.
 func TestPodmanRunsTheExportedImage(t *testing.T) {
 	podman := testenv.Podman(t)
-	report, dir := compareSample(t)
-	multi := image(t, report, recipe.VariantMultiStage)
+	compared, dir := compareSample(t)
+	multi := image(t, compared, recipe.VariantMultiStage)
 
-	tag := "localhost/" + strings.TrimSuffix(pipeline.ImageTag(recipe.VariantMultiStage), ":latest") + ":latest"
+	tag := "localhost/" + strings.TrimSuffix(export.ImageTag(recipe.VariantMultiStage), ":latest") + ":latest"
 	run(t, podman, "load", "-i", filepath.Join(dir, "multi-stage.tar"))
 	port := freePort(t)
 	name := fmt.Sprintf("multistage-test-%d", time.Now().UnixNano())
-	loadedAs := firstExisting(t, podman, tag, "docker.io/"+pipeline.ImageTag(recipe.VariantMultiStage))
+	loadedAs := firstExisting(t, podman, tag, "docker.io/"+export.ImageTag(recipe.VariantMultiStage))
 	args := append([]string{"run", "-d", "--name", name, "-p", fmt.Sprintf("127.0.0.1:%d:5000", port)}, testenv.PodmanRunFlags...)
 	run(t, podman, append(args, loadedAs)...)
 	t.Cleanup(func() { exec.Command(podman, "rm", "-f", name).Run() })
@@ -367,13 +370,13 @@ func getUntil(t *testing.T, url string, limit time.Duration) string {
 }
 
 func TestMinimalIsUnder35MBServesAndCarriesNoTools(t *testing.T) {
-	report, _ := compareSample(t)
-	minimal := image(t, report, recipe.VariantMinimal)
+	compared, _ := compareSample(t)
+	minimal := image(t, compared, recipe.VariantMinimal)
 	if !minimal.Check.Passed {
 		t.Fatalf("minimal check failed: %+v", minimal.Check)
 	}
 	if minimal.Sizes.UncompressedBytes > 35_000_000 {
-		t.Errorf("minimal is %s, over 35 MB", pipeline.FormatBytes(minimal.Sizes.UncompressedBytes))
+		t.Errorf("minimal is %s, over 35 MB", report.FormatBytes(minimal.Sizes.UncompressedBytes))
 	}
 	c := minimal.Contents
 	if c == nil || len(c.Shell)+len(c.Pip)+len(c.Compiler)+len(c.PackageManager)+len(c.SetuidFiles) != 0 || c.RunsAsRoot {
@@ -420,12 +423,12 @@ for d, dirs, files in os.walk("/"):
 `
 
 func TestContentsTellSingleFromMultiStage(t *testing.T) {
-	report, _ := compareSample(t)
-	single := image(t, report, recipe.VariantSingleStage).Contents
+	compared, _ := compareSample(t)
+	single := image(t, compared, recipe.VariantSingleStage).Contents
 	if single == nil || len(single.Pip) == 0 || !single.RunsAsRoot || len(single.Shell) == 0 {
 		t.Errorf("single-stage should have pip and a shell and run as root: %+v", single)
 	}
-	multi := image(t, report, recipe.VariantMultiStage).Contents
+	multi := image(t, compared, recipe.VariantMultiStage).Contents
 	if multi == nil || multi.RunsAsRoot || len(multi.Compiler) != 0 || multi.User != fmt.Sprintf("%d:%d", recipe.AppUID, recipe.AppUID) {
 		t.Errorf("multi-stage should run as %d with no compiler: %+v", recipe.AppUID, multi)
 	}
@@ -558,7 +561,7 @@ func TestProductionImagesStopPromptlyOnSigterm(t *testing.T) {
 	for _, variant := range []string{recipe.VariantMultiStage, recipe.VariantMinimal} {
 		t.Run(variant, func(t *testing.T) {
 			run(t, podman, "load", "-i", filepath.Join(dir, variant+".tar"))
-			loadedAs := firstExisting(t, podman, "localhost/"+pipeline.ImageTag(variant), "docker.io/"+pipeline.ImageTag(variant))
+			loadedAs := firstExisting(t, podman, "localhost/"+export.ImageTag(variant), "docker.io/"+export.ImageTag(variant))
 			port := freePort(t)
 			name := fmt.Sprintf("multistage-stop-%d", time.Now().UnixNano())
 			args := append([]string{"run", "-d", "--name", name, "-p", fmt.Sprintf("127.0.0.1:%d:5000", port)}, testenv.PodmanRunFlags...)

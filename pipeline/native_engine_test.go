@@ -7,10 +7,11 @@ import (
 
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // compareVariants runs Compare on a testdata app with the given variants.
-func compareVariants(t *testing.T, app string, change func(*pipeline.Options), variants ...string) *pipeline.Report {
+func compareVariants(t *testing.T, app string, change func(*pipeline.Options), variants ...string) *report.Report {
 	t.Helper()
 	p := kitPipeline(t, testdataDir(app), func(o *pipeline.Options) {
 		o.Variants = variants
@@ -18,13 +19,13 @@ func compareVariants(t *testing.T, app string, change func(*pipeline.Options), v
 			change(o)
 		}
 	})
-	report, _ := p.Compare(context.Background())
-	table, _ := report.Render(pipeline.FormatTable)
+	compared, _ := p.Compare(context.Background())
+	table, _ := compared.Render(report.FormatTable)
 	t.Logf("report:\n%s", table)
-	return report
+	return compared
 }
 
-func carried(img pipeline.ImageReport, soname string) *recipe.NativeLibrary {
+func carried(img report.ImageReport, soname string) *recipe.NativeLibrary {
 	for i := range img.NativeLibraries {
 		if img.NativeLibraries[i].Soname == soname {
 			return &img.NativeLibraries[i]
@@ -49,10 +50,10 @@ func TestNativeDependenciesReachEveryProductionImage(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.app, func(t *testing.T) {
-			report := compareVariants(t, c.app, func(o *pipeline.Options) { o.Expect = c.expect },
+			compared := compareVariants(t, c.app, func(o *pipeline.Options) { o.Expect = c.expect },
 				recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal)
 			for _, variant := range []string{recipe.VariantMultiStage, recipe.VariantMinimal} {
-				img := image(t, report, variant)
+				img := image(t, compared, variant)
 				if !img.Check.Passed || !strings.Contains(img.Check.Body, c.expect) {
 					t.Errorf("%s did not serve with its C code: %+v", variant, img.Check)
 				}
@@ -61,7 +62,7 @@ func TestNativeDependenciesReachEveryProductionImage(t *testing.T) {
 					t.Errorf("%s: the report does not name %s from %s: %+v", variant, c.soname, c.pkg, img.NativeLibraries)
 				}
 			}
-			single := image(t, report, recipe.VariantSingleStage)
+			single := image(t, compared, recipe.VariantSingleStage)
 			if single.Check.Passed || !strings.Contains(single.Check.Error, c.singleStageError) {
 				t.Errorf("single-stage: want its failure to say %q, got %+v", c.singleStageError, single.Check)
 			}
@@ -76,16 +77,16 @@ func TestNativeDependenciesReachEveryProductionImage(t *testing.T) {
 // where the library could come from, before any request; without the check as well,
 // the app dies at import, as the images of the projects named in the issue did.
 func TestWithoutCarryingTheLibraryIsNamedOrTheImportFails(t *testing.T) {
-	report := compareVariants(t, "psycopg2-app", func(o *pipeline.Options) { pipeline.WithoutCarrying(o, true) }, recipe.VariantMultiStage)
-	check := image(t, report, recipe.VariantMultiStage).Check
+	compared := compareVariants(t, "psycopg2-app", func(o *pipeline.Options) { pipeline.WithoutCarrying(o, true) }, recipe.VariantMultiStage)
+	check := image(t, compared, recipe.VariantMultiStage).Check
 	want := "needs libpq.so.5: in the builder from libpq5 "
 	if check.Passed || !strings.HasPrefix(check.Error, "psycopg2/_psycopg.cpython-") || !strings.Contains(check.Error, want) ||
 		!strings.HasSuffix(check.Error, "; not in the runtime base") || check.Attempts != 0 {
 		t.Errorf("want the link check to fail first, naming %q, got %+v", want, check)
 	}
 
-	report = compareVariants(t, "psycopg2-app", func(o *pipeline.Options) { pipeline.WithoutCarrying(o, false) }, recipe.VariantMultiStage)
-	check = image(t, report, recipe.VariantMultiStage).Check
+	compared = compareVariants(t, "psycopg2-app", func(o *pipeline.Options) { pipeline.WithoutCarrying(o, false) }, recipe.VariantMultiStage)
+	check = image(t, compared, recipe.VariantMultiStage).Check
 	if check.Passed || !strings.Contains(strings.Join(check.Logs, "\n"), "ImportError: libpq.so.5: cannot open shared object file") {
 		t.Errorf("want the app to die at import without its library, got %+v", check)
 	}
@@ -94,8 +95,8 @@ func TestWithoutCarryingTheLibraryIsNamedOrTheImportFails(t *testing.T) {
 // The sample app links nothing beyond the runtime base: nothing is carried, and
 // multi-stage keeps its layers.
 func TestTheSampleAppCarriesNoNativeLibrary(t *testing.T) {
-	report, _ := compareSample(t)
-	for _, img := range report.Images {
+	compared, _ := compareSample(t)
+	for _, img := range compared.Images {
 		if len(img.NativeLibraries) != 0 {
 			t.Errorf("%s carries %+v", img.Variant, img.NativeLibraries)
 		}
@@ -122,8 +123,8 @@ http.server.HTTPServer(("0.0.0.0", 5000), Handler).serve_forever()
 		o.Expect = "libyaml 0."
 		o.Variants = []string{recipe.VariantMultiStage, recipe.VariantMinimal}
 	})
-	report, _ := p.Compare(context.Background())
-	for _, img := range report.Images {
+	compared, _ := p.Compare(context.Background())
+	for _, img := range compared.Images {
 		lib := carried(img, "libyaml-0.so.2")
 		if !img.Check.Passed || lib == nil || lib.NeededBy[0] != "--runtime-lib libyaml-0.so.2" {
 			t.Errorf("%s: want libyaml carried for ctypes and the app serving, got %+v %+v", img.Variant, img.Check, img.NativeLibraries)

@@ -26,8 +26,8 @@ http.server.HTTPServer(("0.0.0.0", 5000), Handler).serve_forever()
 		o.RuntimeLibs = []string{"libyaml-0.so.2"}
 		o.Variants = []string{recipe.VariantMultiStage, recipe.VariantMinimal}
 	})
-	report, _ := p.Compare(context.Background())
-	for _, img := range report.Images {
+	compared, _ := p.Compare(context.Background())
+	for _, img := range compared.Images {
 		parts := img.Sizes.Parts
 		lib := carried(img, "libyaml-0.so.2")
 		if img.Error != "" || lib == nil {

@@ -10,7 +10,9 @@ import (
 
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/export"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // healthAPI is an API in the shape most have: no /, a JSON /health, and a /broken
@@ -49,8 +51,8 @@ func TestTheCheckProbesThePathTheAppServes(t *testing.T) {
 					c.change(o)
 				}
 			})
-			report, _ := p.Compare(context.Background())
-			for _, img := range report.Images {
+			compared, _ := p.Compare(context.Background())
+			for _, img := range compared.Images {
 				if img.Check.Passed != c.pass || !strings.Contains(img.Check.Error, c.error) {
 					t.Errorf("%s: want passed=%v, error containing %q; got %+v", img.Variant, c.pass, c.error, img.Check)
 				}
@@ -58,7 +60,7 @@ func TestTheCheckProbesThePathTheAppServes(t *testing.T) {
 					t.Errorf("%s: the report does not say what answered: %+v", img.Variant, img.Check)
 				}
 			}
-			if table, _ := report.Render(pipeline.FormatTable); !strings.Contains(table, "check "+report.Probe.Describe()) {
+			if table, _ := compared.Render(report.FormatTable); !strings.Contains(table, "check "+compared.Probe.Describe()) {
 				t.Errorf("the report does not say what was asked:\n%s", table)
 			}
 		})
@@ -74,18 +76,18 @@ func TestTheHealthcheckAsksTheProbesPathInDocker(t *testing.T) {
 		o.Variants, o.CheckPath = []string{recipe.VariantMultiStage}, "/health"
 	})
 	ctx := context.Background()
-	report, built := p.Compare(ctx)
-	if !report.OK {
-		t.Fatalf("the check failed: %+v", report.Images[0].Check)
+	compared, built := p.Compare(ctx)
+	if !compared.OK {
+		t.Fatalf("the check failed: %+v", compared.Images[0].Check)
 	}
 	dir := t.TempDir()
-	if _, err := pipeline.WriteExport(ctx, report, built, dir, false); err != nil {
+	if _, err := export.WriteExport(ctx, compared, built, dir, false); err != nil {
 		t.Fatal(err)
 	}
 	testenv.HoldHostPort(t, 5000)
 	docker.Run(t, "load", "-i", filepath.Join(dir, recipe.VariantMultiStage+".tar"))
 	name := fmt.Sprintf("multistage-health-%d", time.Now().UnixNano())
-	docker.Run(t, "run", "-d", "--name", name, "--network", "host", pipeline.ImageTag(recipe.VariantMultiStage))
+	docker.Run(t, "run", "-d", "--name", name, "--network", "host", export.ImageTag(recipe.VariantMultiStage))
 	t.Cleanup(func() { docker.Run(t, "rm", "-f", name) })
 	status := ""
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {

@@ -16,6 +16,7 @@ import (
 	"github.com/multistage/multistage/pipeline/failure"
 	"github.com/multistage/multistage/pipeline/project"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // testProject is one of the test projects under testdata/, as people have them.
@@ -87,16 +88,16 @@ func TestEveryProjectFormatBuildsAndServesInEveryVariant(t *testing.T) {
 		t.Run(tp.dir, func(t *testing.T) {
 			// One at a time: two cores, and each project starts four services.
 			p := kitPipeline(t, projectDir(t, tp.dir), func(o *pipeline.Options) { o.Expect = "Hello from " + tp.dir + "!" })
-			report, built := p.Compare(context.Background())
-			if report.Project == nil || report.Project.Format != tp.format {
-				t.Fatalf("project read as %+v, want %s", report.Project, tp.format)
+			compared, built := p.Compare(context.Background())
+			if compared.Project == nil || compared.Project.Format != tp.format {
+				t.Fatalf("project read as %+v, want %s", compared.Project, tp.format)
 			}
-			for _, image := range report.Images {
+			for _, image := range compared.Images {
 				if image.Check.Passed != image.ExpectedToPass {
 					t.Errorf("%s: check passed=%t (%s), want %t; logs: %s", image.Variant, image.Check.Passed, image.Check.Error, image.ExpectedToPass, strings.Join(image.Check.Logs, " | "))
 				}
 			}
-			table, _ := report.Render(pipeline.FormatTable)
+			table, _ := compared.Render(report.FormatTable)
 			if !strings.Contains(table, "project: "+string(tp.format)) {
 				t.Errorf("the report does not name the format:\n%s", table)
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/pipeline/export"
 	"github.com/multistage/multistage/pipeline/inventory"
 	"github.com/multistage/multistage/pipeline/recipe"
 	"github.com/multistage/multistage/pipeline/scripts"
@@ -37,7 +38,7 @@ func (p *Pipeline) readInventory(ctx context.Context, variant recipe.Variant, im
 		carried = nativePackages(p.recipes.CarriedLibraries(ctx))
 	}
 	identity := sha256.Sum256([]byte(fmt.Sprintf("%v %v %v", inv.Python, inv.Debian, carried)))
-	doc, err := inventory.SBOM(variant.Name, ImageTag(variant.Name), hex.EncodeToString(identity[:]), p.opts.SourceDateEpoch, p.recipes.Plan(), inv, carried)
+	doc, err := inventory.SBOM(variant.Name, export.ImageTag(variant.Name), hex.EncodeToString(identity[:]), p.opts.SourceDateEpoch, p.recipes.Plan(), inv, carried)
 	if err != nil {
 		return scan, nil, nil, err
 	}

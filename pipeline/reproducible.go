@@ -10,43 +10,27 @@ import (
 	"github.com/multistage/multistage/pipeline/failure"
 	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 	"github.com/multistage/multistage/pipeline/scripts"
 )
 
-// Reproducibility is what a second build of an image, every step run again instead
-// of coming from the engine's cache, says about it.
-type Reproducibility struct {
-	// Reproducible is true when the second build gave the same layers, byte for byte.
-	Reproducible bool `json:"reproducible"`
-	// Layer (1-based) is the first layer that differs, Path the first file that
-	// differs between the two builds and Difference what differs about it.
-	Layer      int    `json:"layer,omitempty"`
-	Path       string `json:"path,omitempty"`
-	Difference string `json:"difference,omitempty"`
-	// Also are the next files that differ (a few), since the first is often a
-	// record of another (a dist-info RECORD holds the hashes of its files).
-	Also []string `json:"also,omitempty"`
-	// Error says why the second build could not be made or read.
-	Error string `json:"error,omitempty"`
-}
-
 // verifyReproducible builds variant a second time with every step run again and
 // compares its layers with first's; where they differ, it names the first file that does.
-func (p *Pipeline) verifyReproducible(ctx context.Context, variant recipe.Variant, first *dagger.Container, measured measure.Measurement) Reproducibility {
+func (p *Pipeline) verifyReproducible(ctx context.Context, variant recipe.Variant, first *dagger.Container, measured measure.Measurement) report.Reproducibility {
 	again := p.recipes.Rebuilt(strconv.FormatInt(time.Now().UnixNano(), 10))
 	second, err := buildSynced(ctx, again, variant)
 	if err != nil {
-		return Reproducibility{Error: "the second build failed: " + failure.Describe(err)}
+		return report.Reproducibility{Error: "the second build failed: " + failure.Describe(err)}
 	}
 	remeasured, err := p.Measure(ctx, second)
 	if err != nil {
-		return Reproducibility{Error: "the second build could not be measured: " + failure.Line(err)}
+		return report.Reproducibility{Error: "the second build could not be measured: " + failure.Line(err)}
 	}
 	layer := firstDifferingLayer(measured.Layers, remeasured.Layers)
 	if layer == 0 {
-		return Reproducibility{Reproducible: true}
+		return report.Reproducibility{Reproducible: true}
 	}
-	result := Reproducibility{Layer: layer}
+	result := report.Reproducibility{Layer: layer}
 	out, err := p.scripts.Mount(p.recipes.RuntimeBase()).
 		WithMountedDirectory("/tmp/first", first.Rootfs()).
 		WithMountedDirectory("/tmp/second", second.Rootfs()).

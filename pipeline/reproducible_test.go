@@ -13,7 +13,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/export"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // exported builds variant with p, exports it as the CLI and the module do, and reads
@@ -25,7 +27,7 @@ func exported(t *testing.T, p *pipeline.Pipeline, variant string) v1.Image {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, err := pipeline.WriteImage(ctx, variant, image, t.TempDir(), false, p.Options().SourceDateEpoch)
+	path, err := export.WriteImage(ctx, variant, image, t.TempDir(), false, p.Options().SourceDateEpoch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +141,8 @@ func TestVerifyReproducibleSaysYesOrNamesTheFile(t *testing.T) {
 			t.Errorf("stamped package, %s: %+v (want not reproducible, naming .../stamped/built.py)", image.Variant, r)
 		}
 	}
-	table, _ := stamped.Render(pipeline.FormatTable)
+	table, _ := stamped.Render(report.FormatTable)
 	t.Logf("stamped package:\n%s", table)
-	table, _ = sample.Render(pipeline.FormatTable)
+	table, _ = sample.Render(report.FormatTable)
 	t.Logf("sample app:\n%s", table)
 }

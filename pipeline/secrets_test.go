@@ -19,6 +19,7 @@ import (
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/bench"
+	"github.com/multistage/multistage/pipeline/export"
 	"github.com/multistage/multistage/pipeline/recipe"
 )
 
@@ -90,14 +91,14 @@ func TestIndexCredentialLeavesNoTrace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	report, built := p.Compare(context.Background())
-	for _, img := range report.Images {
+	compared, built := p.Compare(context.Background())
+	for _, img := range compared.Images {
 		if img.ExpectedToPass && !img.Check.Passed {
 			t.Fatalf("%s did not pass when installed from the index: %+v %s", img.Variant, img.Check, img.Error)
 		}
 	}
 	dir := t.TempDir()
-	files, err := pipeline.WriteExport(context.Background(), report, built, dir, false)
+	files, err := export.WriteExport(context.Background(), compared, built, dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,10 +20,12 @@ import (
 
 	"dagger.io/dagger"
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/multistage/multistage/internal/schemas"
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/inventory"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // awsKey is a made-up access key ID in AWS's shape (gitleaks' aws-access-token rule).
@@ -77,14 +79,14 @@ func secretsApp(t *testing.T) (string, map[string]int64) {
 func TestSecretsAreLeftOutOrFoundAndFailTheVerdict(t *testing.T) {
 	testenv.Client(t)
 	dir, leftOut := secretsApp(t)
-	report, built := kitPipeline(t, dir, nil).Compare(context.Background())
+	compared, built := kitPipeline(t, dir, nil).Compare(context.Background())
 
 	wantFiles, wantBytes := 0, int64(0)
 	for _, size := range leftOut {
 		wantFiles++
 		wantBytes += size
 	}
-	if s := report.AppSource; s == nil || s.Rule != "defaults" || s.LeftOutFiles != wantFiles || s.LeftOutBytes != wantBytes ||
+	if s := compared.AppSource; s == nil || s.Rule != "defaults" || s.LeftOutFiles != wantFiles || s.LeftOutBytes != wantBytes ||
 		!slices.Equal(s.Withheld, []string{".env", "certs/server.key"}) {
 		t.Errorf("app source %+v, want the defaults leaving out %d files, %d bytes, withholding .env and certs/server.key", s, wantFiles, wantBytes)
 	}
@@ -97,16 +99,16 @@ func TestSecretsAreLeftOutOrFoundAndFailTheVerdict(t *testing.T) {
 	}
 
 	want := inventory.SecretFinding{File: "settings.py", Line: 4, Rule: "aws-access-token", Masked: "AKIA****************"}
-	for _, image := range report.Images {
+	for _, image := range compared.Images {
 		if image.Secrets == nil || len(image.Secrets.Findings) != 1 || image.Secrets.Findings[0] != want {
 			t.Errorf("%s: secrets %+v, want exactly %+v", image.Variant, image.Secrets, want)
 		}
 	}
 	verdict := "FAILED: secret in settings.py:4 (aws-access-token) in single-stage, multi-stage, minimal, tutorial, accept it with --allow-secret settings.py."
-	if report.OK || report.Verdict() != verdict {
-		t.Errorf("ok=%t, verdict %q, want %q", report.OK, report.Verdict(), verdict)
+	if compared.OK || compared.Verdict() != verdict {
+		t.Errorf("ok=%t, verdict %q, want %q", compared.OK, compared.Verdict(), verdict)
 	}
-	table, _ := report.Render(pipeline.FormatTable)
+	table, _ := compared.Render(report.FormatTable)
 	t.Logf("report:\n%s", table)
 	for _, line := range []string{"left out as possible secrets: .env, certs/server.key", "1 FOUND",
 		"secret: settings.py:4 aws-access-token AKIA**************** (fails the verdict; --allow-secret settings.py accepts it)"} {
@@ -114,8 +116,8 @@ func TestSecretsAreLeftOutOrFoundAndFailTheVerdict(t *testing.T) {
 			t.Errorf("the table lacks %q", line)
 		}
 	}
-	for _, format := range pipeline.Formats {
-		text, err := report.Render(format)
+	for _, format := range report.Formats {
+		text, err := compared.Render(format)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +127,7 @@ func TestSecretsAreLeftOutOrFoundAndFailTheVerdict(t *testing.T) {
 	}
 
 	accepted, _ := kitPipeline(t, dir, func(o *pipeline.Options) { o.AllowSecrets = []string{"settings.py"} }).Compare(context.Background())
-	table, _ = accepted.Render(pipeline.FormatTable)
+	table, _ = accepted.Render(report.FormatTable)
 	if !accepted.OK || !strings.Contains(table, "1 accepted") ||
 		accepted.Verdict() != "OK: every check expected to pass passed, and the one secret found was accepted with --allow-secret." {
 		t.Errorf("--allow-secret settings.py: ok=%t, verdict %q\n%s", accepted.OK, accepted.Verdict(), table)
@@ -135,8 +137,8 @@ func TestSecretsAreLeftOutOrFoundAndFailTheVerdict(t *testing.T) {
 // TestTheSampleAppCarriesNoSecret: the scan reads the sample app and what every build
 // made of it, and finds nothing.
 func TestTheSampleAppCarriesNoSecret(t *testing.T) {
-	report, _ := compareSample(t)
-	for _, image := range report.Images {
+	compared, _ := compareSample(t)
+	for _, image := range compared.Images {
 		if image.Secrets == nil || image.Secrets.Files == 0 || len(image.Secrets.Findings) != 0 {
 			t.Errorf("%s: secret scan %+v, want files read and no finding", image.Variant, image.Secrets)
 		}
@@ -146,8 +148,8 @@ func TestTheSampleAppCarriesNoSecret(t *testing.T) {
 			t.Errorf("the scan read %d files of the tutorial's image: the base's files too", image.Secrets.Files)
 		}
 	}
-	if !strings.HasSuffix(report.Verdict(), ", and no secret was found.") {
-		t.Errorf("verdict %q does not say the scan found nothing", report.Verdict())
+	if !strings.HasSuffix(compared.Verdict(), ", and no secret was found.") {
+		t.Errorf("verdict %q does not say the scan found nothing", compared.Verdict())
 	}
 }
 
@@ -251,7 +253,9 @@ func TestEverySBOMIsValidCycloneDXAndListsWhatPipLists(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					pipeline.ValidateCycloneDX(t, doc)
+					if err := schemas.CycloneDX(doc); err != nil {
+						t.Fatal(err)
+					}
 					var bom cdx.BOM
 					if err := cdx.NewBOMDecoder(bytes.NewReader(doc), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
 						t.Fatal(err)

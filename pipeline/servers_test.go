@@ -8,6 +8,7 @@ import (
 	"github.com/multistage/multistage/internal/testenv"
 	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // TestTheStartCommandIsChosenAndServes: each test app starts the way production
@@ -40,30 +41,30 @@ func TestTheStartCommandIsChosenAndServes(t *testing.T) {
 				}
 				o.Variants = []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal}
 			})
-			report, _ := p.Compare(context.Background())
-			plan := report.Project
+			compared, _ := p.Compare(context.Background())
+			plan := compared.Project
 			if got := strings.Join(plan.Command, " "); got != c.command || !strings.Contains(plan.CommandReason, c.reason) {
 				t.Errorf("start command %q (%s), want %q (%s)", got, plan.CommandReason, c.command, c.reason)
 			}
-			for _, image := range report.Images {
+			for _, image := range compared.Images {
 				if !image.Check.Passed || !strings.HasPrefix(image.Check.Server, c.server) {
 					t.Errorf("%s: passed=%t, served by %q (want %s): %s; logs: %s", image.Variant, image.Check.Passed, image.Check.Server, c.server,
 						image.Check.Error+image.Error, strings.Join(image.Check.Logs, " | "))
 				}
 			}
-			if m := imageOf(report, recipe.VariantMinimal); m != nil && m.Contents != nil && (len(m.Contents.Shell)+len(m.Contents.Pip)+len(m.Contents.Compiler) > 0) {
+			if m := imageOf(compared, recipe.VariantMinimal); m != nil && m.Contents != nil && (len(m.Contents.Shell)+len(m.Contents.Pip)+len(m.Contents.Compiler) > 0) {
 				t.Errorf("minimal carries tools: shell %v pip %v compiler %v", m.Contents.Shell, m.Contents.Pip, m.Contents.Compiler)
 			}
-			table, _ := report.Render(pipeline.FormatTable)
+			table, _ := compared.Render(report.FormatTable)
 			t.Logf("%s:\n%s", c.dir, table)
 		})
 	}
 }
 
-func imageOf(report *pipeline.Report, variant string) *pipeline.ImageReport {
-	for i := range report.Images {
-		if report.Images[i].Variant == variant {
-			return &report.Images[i]
+func imageOf(compared *report.Report, variant string) *report.ImageReport {
+	for i := range compared.Images {
+		if compared.Images[i].Variant == variant {
+			return &compared.Images[i]
 		}
 	}
 	return nil

@@ -169,7 +169,7 @@ func (m *Multistage) Compare(
 	// +optional
 	variants []string,
 ) (string, error) {
-	budgets, err := pipeline.ParseBudgets(maxSize, minReduction, maxWaste)
+	budgets, err := report.ParseBudgets(maxSize, minReduction, maxWaste)
 	if err != nil {
 		return "", err
 	}
@@ -314,7 +314,7 @@ func (m *Multistage) Export(
 	// +optional
 	verifyReproducible bool,
 ) (*dagger.Directory, error) {
-	budgets, err := pipeline.ParseBudgets(maxSize, minReduction, maxWaste)
+	budgets, err := report.ParseBudgets(maxSize, minReduction, maxWaste)
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +327,7 @@ func (m *Multistage) Export(
 		if err != nil {
 			return err
 		}
-		if _, err := pipeline.WriteExport(ctx, report, built, dir, false); err != nil {
+		if _, err := export.WriteExport(ctx, report, built, dir, false); err != nil {
 			return err
 		}
 		id, err := client.Host().Directory(dir).ID(ctx)
@@ -354,12 +354,12 @@ func (m *Multistage) Verdict(
 	if err != nil {
 		return "", fmt.Errorf("the report cannot be read (%v): pass the report.json that export wrote", err)
 	}
-	var r pipeline.Report
+	var r report.Report
 	if err := json.Unmarshal([]byte(text), &r); err != nil || r.SchemaVersion == 0 {
 		return "", fmt.Errorf("the report is not a multistage report.json (%v): pass the report.json that export wrote", err)
 	}
 	if !r.OK {
-		markdown, _ := r.Render(pipeline.FormatMarkdown)
+		markdown, _ := r.Render(report.FormatMarkdown)
 		return "", fmt.Errorf("%s\n%s", markdown, r.Verdict())
 	}
 	return r.Verdict(), nil

@@ -19,6 +19,7 @@ import (
 	"github.com/multistage/multistage/pipeline/kit"
 	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // SampleAppBody is what the bundled sample app answers at / (its pyproject.toml asks
@@ -169,7 +170,7 @@ func Run(ctx context.Context, connect Connect, opts Options) (*Outcome, error) {
 		if out.BigDeps, err = PrepareBigDeps(k.Wheels, opts.BigDeps); err != nil {
 			return nil, fmt.Errorf("making the big dependency: %w", err)
 		}
-		opts.Log("bench: %s %s (%d files, wheel %s) in %s", BigDepsProject, pipeline.FormatBytes(out.BigDeps.Size), out.BigDeps.Files, out.BigDeps.Wheel, out.BigDeps.Wheels)
+		opts.Log("bench: %s %s (%d files, wheel %s) in %s", BigDepsProject, report.FormatBytes(out.BigDeps.Size), out.BigDeps.Files, out.BigDeps.Wheel, out.BigDeps.Wheels)
 		k.Wheels = out.BigDeps.Wheels
 		if err := requireBigDeps(app); err != nil {
 			return nil, err
@@ -371,12 +372,12 @@ func timePipeline(ctx context.Context, connect Connect, progress io.Writer, k *k
 	if err != nil {
 		return 0, err
 	}
-	report, _ := p.Compare(ctx)
+	compared, _ := p.Compare(ctx)
 	seconds := time.Since(start).Seconds()
-	if !report.OK {
-		return 0, fmt.Errorf("compare failed: %s", report.Verdict())
+	if !compared.OK {
+		return 0, fmt.Errorf("compare failed: %s", compared.Verdict())
 	}
-	for _, image := range report.Images {
+	for _, image := range compared.Images {
 		sizes[image.Variant] = image.Sizes.UncompressedBytes
 	}
 	return seconds, nil
@@ -489,7 +490,7 @@ func (o *Outcome) Render(w io.Writer) {
 	for _, v := range []string{recipe.VariantSingleStage, recipe.VariantMultiStage, recipe.VariantMinimal} {
 		measured := func(sizes map[string]int64) string {
 			if n, ok := sizes[v]; ok {
-				return pipeline.FormatBytes(n)
+				return report.FormatBytes(n)
 			}
 			return "-"
 		}
@@ -502,7 +503,7 @@ func (o *Outcome) Render(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nmedians of %d runs; each run builds, starts, checks and measures its images (A, B, C: single-stage and multi-stage; MINIMAL: minimal alone)\n", runs)
 	if o.BigDeps != nil {
-		fmt.Fprintf(w, "app: %s and %s, a generated pure-Python distribution of %s in %d files\n", filepath.Base(o.App), BigDepsProject, pipeline.FormatBytes(o.BigDeps.Size), o.BigDeps.Files)
+		fmt.Fprintf(w, "app: %s and %s, a generated pure-Python distribution of %s in %d files\n", filepath.Base(o.App), BigDepsProject, report.FormatBytes(o.BigDeps.Size), o.BigDeps.Files)
 	} else {
 		fmt.Fprintf(w, "app: %s\n", filepath.Base(o.App))
 	}

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/multistage/multistage/pipeline"
 	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // Module says how to run the loop users run: `dagger call compare` of this
@@ -38,7 +38,7 @@ func (m Module) time(ctx context.Context, app, wheels string, variants []string,
 	if err != nil {
 		return 0, fmt.Errorf("dagger call compare: %w", err)
 	}
-	var report pipeline.Report
+	var report report.Report
 	out := stdout.String()
 	if i := strings.Index(out, "{"); i < 0 || json.Unmarshal([]byte(out[i:]), &report) != nil {
 		return 0, fmt.Errorf("dagger call compare printed no JSON report")

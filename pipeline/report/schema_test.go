@@ -1,10 +1,11 @@
-package pipeline
+package report
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/multistage/multistage/internal/schemas"
 	"github.com/multistage/multistage/pipeline/measure"
 	"github.com/multistage/multistage/pipeline/recipe"
 )
@@ -24,7 +25,7 @@ func TestSampleReportMatchesTheSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ValidateReportJSON([]byte(out)); err != nil {
+	if err := schemas.Report([]byte(out)); err != nil {
 		t.Fatalf("sample report does not match the schema: %v", err)
 	}
 
@@ -33,7 +34,7 @@ func TestSampleReportMatchesTheSchema(t *testing.T) {
 	json.Unmarshal([]byte(out), &doc)
 	doc["images"].([]any)[0].(map[string]any)["sizes"] = map[string]any{"uncompressedBytes": -1}
 	bad, _ := json.Marshal(doc)
-	if err := ValidateReportJSON(bad); err == nil {
+	if err := schemas.Report(bad); err == nil {
 		t.Fatal("the schema accepted a negative size without compressedBytes")
 	}
 }

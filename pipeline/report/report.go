@@ -1,4 +1,9 @@
-package pipeline
+// Package report puts the variants side by side and renders them, with no engine.
+// In: what each step measured (the checks' results, the measurements, the inventories,
+// how the images were made) and the budgets asked for. Out: a Report, its verdict, and
+// its renderings: a table, Markdown with a Mermaid chart, JSON (report.schema.json)
+// and a self-contained HTML page.
+package report
 
 import (
 	"github.com/multistage/multistage/pipeline/check"
@@ -8,11 +13,11 @@ import (
 	"github.com/multistage/multistage/pipeline/recipe"
 )
 
-// ReportSchemaVersion changes only when a JSON field changes meaning or goes away.
+// SchemaVersion changes only when a JSON field changes meaning or goes away.
 // 2: the project plan (project) and what the app directory left out (appSource).
 // 3: the probe (path, statuses, body match) replaces expectedBody.
 // 4: ok is false too when an image carries a secret no --allow-secret accepts.
-const ReportSchemaVersion = 4
+const SchemaVersion = 4
 
 // Report compares the variants of one app. Every figure in it was measured.
 type Report struct {
@@ -90,8 +95,8 @@ func Compare(image, base measure.Sizes) *Comparison {
 	}
 }
 
-// finish fills the comparisons and the verdict once every image is in.
-func (r *Report) finish() {
+// Finish fills the comparisons and the verdict once every image is in.
+func (r *Report) Finish() {
 	var base *ImageReport
 	for i := range r.Images {
 		if r.Images[i].Variant == recipe.VariantSingleStage && r.Images[i].Error == "" {
@@ -122,4 +127,21 @@ func (r *Report) Failures() []string {
 		}
 	}
 	return failed
+}
+
+// Reproducibility is what a second build of an image, every step run again instead
+// of coming from the engine's cache, says about it.
+type Reproducibility struct {
+	// Reproducible is true when the second build gave the same layers, byte for byte.
+	Reproducible bool `json:"reproducible"`
+	// Layer (1-based) is the first layer that differs, Path the first file that
+	// differs between the two builds and Difference what differs about it.
+	Layer      int    `json:"layer,omitempty"`
+	Path       string `json:"path,omitempty"`
+	Difference string `json:"difference,omitempty"`
+	// Also are the next files that differ (a few), since the first is often a
+	// record of another (a dist-info RECORD holds the hashes of its files).
+	Also []string `json:"also,omitempty"`
+	// Error says why the second build could not be made or read.
+	Error string `json:"error,omitempty"`
 }

@@ -1,4 +1,4 @@
-package pipeline
+package report
 
 import (
 	"encoding/json"
@@ -14,7 +14,7 @@ import (
 
 // sampleReport has made-up figures: it tests the math and the rendering, not an image.
 func sampleReport() *Report {
-	r := &Report{SchemaVersion: ReportSchemaVersion, PythonVersion: "3.13", Port: 5000, Probe: project.Probe{Path: "/", Contains: "hi", BodyFrom: "--expect"},
+	r := &Report{SchemaVersion: SchemaVersion, PythonVersion: "3.13", Port: 5000, Probe: project.Probe{Path: "/", Contains: "hi", BodyFrom: "--expect"},
 		Project: &project.Plan{Format: project.FormatUV, DecidedBy: "uv.lock", Reason: "uv.lock pins every package (lock files come first); dev groups left out (dev)",
 			Pinned: []project.Requirement{{Name: "flask", Version: "3.1.0", Hashes: []string{"sha256:f1"}}}, Packages: 1, Hashed: true,
 			PythonVersion: "3.13", PythonSource: ".python-version", Command: []string{"python", "app.py"}, CommandReason: "app.py is the app's script", Port: 5000},
@@ -41,7 +41,7 @@ func sampleReport() *Report {
 					Parts: measure.Parts{Base: 129_990_000, App: 10_000}},
 				Layers: []measure.Layer{{Digest: "sha256:d", CompressedBytes: 50_000_000, UncompressedBytes: 130_000_000}}},
 		}}
-	r.finish()
+	r.Finish()
 	return r
 }
 
@@ -63,7 +63,7 @@ func TestReportMath(t *testing.T) {
 	}
 
 	r.Images[1].Check.Passed = false
-	r.finish()
+	r.Finish()
 	if r.OK || strings.Join(r.Failures(), ",") != recipe.VariantMultiStage {
 		t.Fatalf("a failed multi-stage check must fail the report: ok=%v failures=%v", r.OK, r.Failures())
 	}
@@ -159,7 +159,7 @@ func TestRenderJSONFieldNames(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.SchemaVersion != ReportSchemaVersion || !doc.OK || len(doc.Images) != 3 {
+	if doc.SchemaVersion != SchemaVersion || !doc.OK || len(doc.Images) != 3 {
 		t.Fatalf("top level wrong: %+v", doc)
 	}
 	multi := doc.Images[1]

@@ -1,4 +1,8 @@
-package pipeline
+// Package export writes a comparison out: each image as a tarball that docker load
+// and podman load take, its SBOM beside it, and the report in every format. In: a
+// report and the built images. Out: files in a directory, each written under a
+// temporary name and renamed into place, dated with the source date.
+package export
 
 import (
 	"context"
@@ -19,6 +23,8 @@ import (
 	"github.com/multistage/multistage/internal/atomicfile"
 	"github.com/multistage/multistage/pipeline/inventory"
 	"github.com/multistage/multistage/pipeline/measure"
+	"github.com/multistage/multistage/pipeline/recipe"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 // ImageTag is the name an exported variant loads under: `docker load -i multi-stage.tar`
@@ -26,7 +32,7 @@ import (
 func ImageTag(variant string) string { return "multistage/" + variant + ":latest" }
 
 // ReportFiles names the report files of an export, by format.
-var ReportFiles = map[string]string{FormatJSON: "report.json", FormatMarkdown: "report.md", FormatTable: "report.txt", FormatHTML: "report.html"}
+var ReportFiles = map[string]string{report.FormatJSON: "report.json", report.FormatMarkdown: "report.md", report.FormatTable: "report.txt", report.FormatHTML: "report.html"}
 
 // ExportFiles lists the file names an export of these images writes.
 func ExportFiles(built []Built) []string {
@@ -39,7 +45,7 @@ func ExportFiles(built []Built) []string {
 			names = append(names, inventory.SBOMFile(b.Variant.Name))
 		}
 	}
-	for _, format := range Formats {
+	for _, format := range report.Formats {
 		names = append(names, ReportFiles[format])
 	}
 	return names
@@ -49,7 +55,7 @@ func ExportFiles(built []Built) []string {
 // load and podman load both take) and the report in every format into dir. Each file
 // is written under a temporary name and renamed into place, so a reader never sees a
 // torn file. Existing files are refused unless force.
-func WriteExport(ctx context.Context, report *Report, built []Built, dir string, force bool) ([]string, error) {
+func WriteExport(ctx context.Context, r *report.Report, built []Built, dir string, force bool) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("export directory %s cannot be created: %w", dir, err)
 	}
@@ -67,7 +73,7 @@ func WriteExport(ctx context.Context, report *Report, built []Built, dir string,
 		if b.Image == nil {
 			continue
 		}
-		path, err := WriteImage(ctx, b.Variant.Name, b.Image, dir, true, report.SourceDateEpoch)
+		path, err := WriteImage(ctx, b.Variant.Name, b.Image, dir, true, r.SourceDateEpoch)
 		if err != nil {
 			return written, err
 		}
@@ -81,8 +87,8 @@ func WriteExport(ctx context.Context, report *Report, built []Built, dir string,
 			written = append(written, path)
 		}
 	}
-	for _, format := range Formats {
-		text, err := report.Render(format)
+	for _, format := range report.Formats {
+		text, err := r.Render(format)
 		if err != nil {
 			return written, err
 		}
@@ -161,4 +167,12 @@ func withSourceDate(image v1.Image, sourceDateEpoch int) (v1.Image, error) {
 		file.History[i].Created = date
 	}
 	return mutate.ConfigFile(image, file)
+}
+
+// Built is a variant's image, kept after Compare so a caller can export it.
+type Built struct {
+	Variant recipe.Variant
+	Image   *dagger.Container
+	// SBOM is the image's CycloneDX document (nil when it could not be read).
+	SBOM []byte
 }

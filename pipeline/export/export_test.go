@@ -1,4 +1,4 @@
-package pipeline
+package export
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/multistage/multistage/internal/atomicfile"
+	"github.com/multistage/multistage/pipeline/report"
 )
 
 func TestExportRefusesAnUnwritableDirectory(t *testing.T) {
@@ -16,7 +17,7 @@ func TestExportRefusesAnUnwritableDirectory(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := WriteExport(context.Background(), sampleReport(), nil, filepath.Join(file, "out"), false)
+	_, err := WriteExport(context.Background(), &report.Report{SchemaVersion: report.SchemaVersion}, nil, filepath.Join(file, "out"), false)
 	if err == nil || !strings.Contains(err.Error(), "cannot be created") {
 		t.Fatalf("got %v", err)
 	}
@@ -28,7 +29,7 @@ func TestExportRefusesToOverwriteWithoutForce(t *testing.T) {
 	if err := os.WriteFile(old, []byte("keep me"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := WriteExport(context.Background(), sampleReport(), nil, dir, false)
+	_, err := WriteExport(context.Background(), &report.Report{SchemaVersion: report.SchemaVersion}, nil, dir, false)
 	if err == nil || err.Error() != "export directory "+dir+" already holds report.json: remove it or pass --force" {
 		t.Fatalf("got %v", err)
 	}
@@ -39,11 +40,11 @@ func TestExportRefusesToOverwriteWithoutForce(t *testing.T) {
 		t.Fatal("refused export wrote other files")
 	}
 
-	written, err := WriteExport(context.Background(), sampleReport(), nil, dir, true)
-	if err != nil || len(written) != len(Formats) || !strings.HasSuffix(written[3], "report.html") {
+	written, err := WriteExport(context.Background(), &report.Report{SchemaVersion: report.SchemaVersion}, nil, dir, true)
+	if err != nil || len(written) != len(report.Formats) || !strings.HasSuffix(written[3], "report.html") {
 		t.Fatalf("forced export: %v %v", written, err)
 	}
-	if data, _ := os.ReadFile(old); !strings.Contains(string(data), fmt.Sprintf(`"schemaVersion": %d`, ReportSchemaVersion)) {
+	if data, _ := os.ReadFile(old); !strings.Contains(string(data), fmt.Sprintf(`"schemaVersion": %d`, report.SchemaVersion)) {
 		t.Fatalf("report.json not replaced: %s", data)
 	}
 	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".*")); len(leftovers) > 0 {
