@@ -22,10 +22,11 @@ import (
 	"dagger/multistage/internal/dagger"
 
 	lib "dagger.io/dagger"
-	"dagger.io/dagger/dag"
 	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/export"
 	"github.com/multistage/multistage/pipeline/inventory"
 	"github.com/multistage/multistage/pipeline/recipe"
+	reports "github.com/multistage/multistage/pipeline/report"
 )
 
 // Multistage builds, checks and compares the images of a Python web app.
@@ -169,7 +170,7 @@ func (m *Multistage) Compare(
 	// +optional
 	variants []string,
 ) (string, error) {
-	budgets, err := report.ParseBudgets(maxSize, minReduction, maxWaste)
+	budgets, err := reports.ParseBudgets(maxSize, minReduction, maxWaste)
 	if err != nil {
 		return "", err
 	}
@@ -314,7 +315,7 @@ func (m *Multistage) Export(
 	// +optional
 	verifyReproducible bool,
 ) (*dagger.Directory, error) {
-	budgets, err := report.ParseBudgets(maxSize, minReduction, maxWaste)
+	budgets, err := reports.ParseBudgets(maxSize, minReduction, maxWaste)
 	if err != nil {
 		return nil, err
 	}
@@ -354,12 +355,12 @@ func (m *Multistage) Verdict(
 	if err != nil {
 		return "", fmt.Errorf("the report cannot be read (%v): pass the report.json that export wrote", err)
 	}
-	var r report.Report
+	var r reports.Report
 	if err := json.Unmarshal([]byte(text), &r); err != nil || r.SchemaVersion == 0 {
 		return "", fmt.Errorf("the report is not a multistage report.json (%v): pass the report.json that export wrote", err)
 	}
 	if !r.OK {
-		markdown, _ := r.Render(report.FormatMarkdown)
+		markdown, _ := r.Render(reports.FormatMarkdown)
 		return "", fmt.Errorf("%s\n%s", markdown, r.Verdict())
 	}
 	return r.Verdict(), nil
