@@ -23,11 +23,13 @@ func Line(err error) string {
 	return traceparent.ReplaceAllString(FirstLine(ansiColour.ReplaceAllString(err.Error(), "")), "")
 }
 
+// FirstLine is the first line of s, without surrounding space.
 func FirstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
 }
 
+// Truncate keeps the first n bytes of s, marking a cut with an ellipsis.
 func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

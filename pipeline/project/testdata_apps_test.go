@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// readAppDir reads an app directory as pipeline/app.go does: every path, the wanted
+// readAppDir reads an app directory as pipeline/recipe/app.go does: every path, the wanted
 // files, then the files they name, round after round (three at most), each through Keep.
 func readAppDir(t *testing.T, dir string) (Input, int) {
 	t.Helper()

@@ -21,7 +21,7 @@ const minimalRoot = "/tmp/multistage-minimal-root"
 // app, so an app edit reuses the first two however much the dependencies weigh, and a
 // registry receives only the app's layer.
 //
-// The builder assembles the two trees (pipeline/assemble.py says what goes in and
+// The builder assembles the two trees (pipeline/scripts/assemble.py says what goes in and
 // why); keep names standard-library modules that the pruning rule would drop.
 func (p *Recipes) Minimal(keep ...string) *dagger.Container {
 	assembled := p.minimalAssembly(keep...)
