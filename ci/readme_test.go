@@ -14,7 +14,7 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/multistage/multistage/pipeline"
+	"github.com/multistage/multistage/pipeline/recipe"
 )
 
 // The README and the pages under docs/ name commands, flags and each other. These tests
@@ -95,6 +95,26 @@ func TestReadmeAndDocsLinksResolve(t *testing.T) {
 				t.Errorf("%s links to %s: %s has no heading #%s (it has %v)", page, target, path, frag, ids)
 			}
 		}
+	}
+}
+
+// repoPath is a path of this repository written in code, as the pages name source files.
+var repoPath = regexp.MustCompile("`((?:pipeline|ci|internal|sample-app|testdata|docs)/[A-Za-z0-9_./-]*)`")
+
+// TestReadmeAndDocsNameFilesThatExist: a page that points a reader at a source file
+// (`pipeline/recipe/excludes.go`) points at one the repository has.
+func TestReadmeAndDocsNameFilesThatExist(t *testing.T) {
+	named := 0
+	for _, page := range docPages(t) {
+		for _, m := range repoPath.FindAllStringSubmatch(readPage(t, page), -1) {
+			named++
+			if _, err := os.Stat(filepath.Join("..", m[1])); err != nil {
+				t.Errorf("%s names %s: no such file or directory", page, m[1])
+			}
+		}
+	}
+	if named == 0 {
+		t.Error("the pages name no file of the repository: is the reading of paths broken?")
 	}
 }
 
@@ -285,7 +305,7 @@ func TestReadmeCommandsNameWhatExists(t *testing.T) {
 					}
 				}
 				if (args[0] == "build" || args[0] == "check") && len(args) > 1 && !strings.HasPrefix(args[1], "<") && !strings.HasPrefix(args[1], "-") &&
-					!slices.Contains(pipeline.VariantNames(), args[1]) {
+					!slices.Contains(recipe.VariantNames(), args[1]) {
 					t.Errorf("%s: %q: no variant %q", page, line, args[1])
 				}
 			case len(w) >= 2 && w[0] == "dagger" && w[1] == "call":
