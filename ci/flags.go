@@ -38,6 +38,7 @@ type AppFlags struct {
 	Keep               []string      `env:"MULTISTAGE_KEEP" sep:"," help:"Standard-library modules the minimal image keeps although its pruning would drop them."`
 	Command            string        `env:"MULTISTAGE_COMMAND" help:"Start command of the app, run in its directory (default: a Procfile's web line, gunicorn or uvicorn when the dependencies include them, else python app.py)."`
 	PinBases           bool          `env:"MULTISTAGE_PIN_BASES" help:"Resolve the official bases to digests first, so every stage uses the same image."`
+	BaseRepository     string        `env:"MULTISTAGE_BASE_REPOSITORY" placeholder:"REPO" help:"Repository of the official bases, for a mirror of Docker Hub's python (e.g. mirror.gcr.io/library/python; default python)."`
 	SourceDateEpoch    int           `env:"SOURCE_DATE_EPOCH" default:"0" help:"Time (seconds since 1970) every file the pipeline writes carries, and the images' creation time: the same inputs give the same image."`
 	Variants           []string      `env:"MULTISTAGE_VARIANTS" placeholder:"VARIANT,..." help:"Compare only these variants (default: all)."`
 }
@@ -52,6 +53,8 @@ func (f AppFlags) options(client *dagger.Client) pipeline.Options {
 			BuilderBaseName: baseName(f.BuilderBase),
 			RuntimeBaseName: baseName(f.RuntimeBase),
 			PinBases:        f.PinBases,
+			BaseRepository:  f.BaseRepository,
+			BaseRecord:      recipe.FileBaseRecord{Path: recipe.DefaultBaseRecordPath()},
 			PipIndexURL:     f.PipIndexURL,
 			App:             client.Host().Directory(f.App),
 			IncludeAll:      f.IncludeAll,

@@ -36,6 +36,8 @@ type Multistage struct {
 	// +private
 	PythonVersion string
 	// +private
+	BaseRepository string
+	// +private
 	BuilderBase *dagger.Container
 	// +private
 	RuntimeBase *dagger.Container
@@ -78,6 +80,10 @@ func New(
 	// Default: the project's .python-version, else 3.13.
 	// +optional
 	pythonVersion string,
+	// Repository of the official bases, for a mirror of Docker Hub's python, e.g.
+	// mirror.gcr.io/library/python. Default: python.
+	// +optional
+	baseRepository string,
 	// Builder base, replacing python:<v>.
 	// +optional
 	builderBase *dagger.Container,
@@ -137,7 +143,7 @@ func New(
 	// +optional
 	allowSecrets []string,
 ) *Multistage {
-	return &Multistage{App: app, PythonVersion: pythonVersion, BuilderBase: builderBase, RuntimeBase: runtimeBase,
+	return &Multistage{App: app, PythonVersion: pythonVersion, BaseRepository: baseRepository, BuilderBase: builderBase, RuntimeBase: runtimeBase,
 		Wheels: wheels, PipIndexURL: pipIndexURL, PipIndexCredential: pipIndexCredential, Port: port,
 		CheckPath: checkPath, ExpectStatus: expectStatus, Expect: expect, ExpectRegex: expectRegex, Timeout: timeout, Command: command, IncludeAll: includeAll, SourceDateEpoch: sourceDateEpoch,
 		RuntimeLibs: runtimeLibs, AllowSecrets: allowSecrets}
@@ -421,6 +427,8 @@ func (m *Multistage) options(ctx context.Context, client *lib.Client) (pipeline.
 			IncludeAll:      m.IncludeAll,
 			SourceDateEpoch: m.SourceDateEpoch,
 			RuntimeLibs:     m.RuntimeLibs,
+			BaseRepository:  m.BaseRepository,
+			BaseRecord:      recipe.VolumeBaseRecord{Client: client, Reader: recordReader(client)},
 		},
 		AllowSecrets: m.AllowSecrets,
 	}
@@ -465,4 +473,35 @@ func byID[ID ~string, Object interface {
 		return none, err
 	}
 	return load(id), nil
+}
+
+// The module's record of base digests lives in an engine cache volume (pipeline/recipe's
+// outage.go); in a registry outage no image can be pulled to read it in, so this
+// binary, static, reads it in an otherwise empty container.
+func init() { recipe.RecordReaderMain() }
+
+// recordReader puts this module's own binary into an empty container, as its entrypoint.
+func recordReader(client *lib.Client) func(context.Context) (*lib.Container, error) {
+	return func(ctx context.Context) (*lib.Container, error) {
+		self, err := os.ReadFile("/proc/self/exe")
+		if err != nil {
+			return nil, err
+		}
+		const name = "multistage-record-reader"
+		if err := os.WriteFile(name, self, 0o755); err != nil {
+			return nil, err
+		}
+		id, err := dag.CurrentModule().WorkdirFile(name).ID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		file := client.LoadFileFromID(lib.FileID(id))
+		return client.Container().
+			WithFile("/reader", file, lib.ContainerWithFileOpts{Permissions: 0o755}).
+			// The generated client's init, which runs before ours, panics without a
+			// session to name; it only names one (it dials nothing), so any will do.
+			WithEnvVariable("DAGGER_SESSION_PORT", "1").
+			WithEnvVariable("DAGGER_SESSION_TOKEN", "none").
+			WithEntrypoint([]string{"/reader"}), nil
+	}
 }

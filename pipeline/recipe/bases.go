@@ -2,10 +2,8 @@ package recipe
 
 import (
 	"context"
-	"fmt"
 
 	"dagger.io/dagger"
-	"github.com/multistage/multistage/pipeline/failure"
 )
 
 // BaseImage is one base the pipeline used, as the report records it.
@@ -14,24 +12,36 @@ type BaseImage struct {
 	// Ref is the registry reference with its digest, or what the caller named for a
 	// base it gave as a container (for example a tarball and its sha256).
 	Ref string `json:"ref"`
+	// Fallback says, when the registry could not be reached, that the base was built
+	// from the digest its tag resolved to before (outage.go); empty otherwise.
+	Fallback string `json:"fallback,omitempty"`
 }
 
 // pinBases resolves the official bases to their digests once, so that every stage
-// of every variant uses the same image even if a tag moves during the run.
+// of every variant uses the same image even if a tag moves during the run. It runs for
+// every pipeline that builds from an official base: without PinBases the stages name
+// the tag as before, but the digest is still remembered, and in a registry outage the
+// base is pinned to the digest remembered (outage.go).
 func (p *Recipes) pinBases(ctx context.Context) error {
-	if p.opts.BuilderBase == nil {
-		ref, err := p.builderBase().ImageRef(ctx)
+	pin := func(tag string, base **dagger.Container, name *string, fallback *string) error {
+		resolved, err := p.resolveBase(ctx, tag)
 		if err != nil {
-			return fmt.Errorf("resolving the builder base python:%s: %s", p.opts.PythonVersion, failure.Line(err))
+			return err
 		}
-		p.opts.BuilderBase, p.opts.BuilderBaseName = p.client.Container().From(ref), ref
+		if p.opts.PinBases || resolved.fallback != "" {
+			*base, *name, *fallback = p.client.Container().From(resolved.ref), resolved.ref, resolved.fallback
+		}
+		return nil
+	}
+	if p.opts.BuilderBase == nil {
+		if err := pin(p.officialTag(""), &p.opts.BuilderBase, &p.opts.BuilderBaseName, &p.builderFallback); err != nil {
+			return err
+		}
 	}
 	if p.opts.RuntimeBase == nil {
-		ref, err := p.runtimeBase().ImageRef(ctx)
-		if err != nil {
-			return fmt.Errorf("resolving the runtime base python:%s-slim: %s", p.opts.PythonVersion, failure.Line(err))
+		if err := pin(p.officialTag("-slim"), &p.opts.RuntimeBase, &p.opts.RuntimeBaseName, &p.runtimeFallback); err != nil {
+			return err
 		}
-		p.opts.RuntimeBase, p.opts.RuntimeBaseName = p.client.Container().From(ref), ref
 	}
 	return nil
 }
@@ -39,8 +49,8 @@ func (p *Recipes) pinBases(ctx context.Context) error {
 // Bases says which bases this pipeline builds from, with digests where a registry gives them.
 func (p *Recipes) Bases(ctx context.Context) []BaseImage {
 	return []BaseImage{
-		{Role: "builder", Ref: baseRef(ctx, p.opts.BuilderBaseName, p.builderBase())},
-		{Role: "runtime", Ref: baseRef(ctx, p.opts.RuntimeBaseName, p.runtimeBase())},
+		{Role: "builder", Ref: baseRef(ctx, p.opts.BuilderBaseName, p.builderBase()), Fallback: p.builderFallback},
+		{Role: "runtime", Ref: baseRef(ctx, p.opts.RuntimeBaseName, p.runtimeBase()), Fallback: p.runtimeFallback},
 	}
 }
 

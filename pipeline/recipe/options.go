@@ -33,6 +33,12 @@ type Options struct {
 	// PinBases resolves the official bases to digests before building, so every stage
 	// uses the same image; the report records the digests either way.
 	PinBases bool
+	// BaseRepository holds the official bases (DefaultBaseRepository when empty): a
+	// mirror of Docker Hub's python, for example mirror.gcr.io/library/python.
+	BaseRepository string
+	// BaseRecord remembers the digest each official base resolved to, for a registry
+	// outage (outage.go); nil: nothing is remembered, an outage fails the run.
+	BaseRecord BaseRecord
 
 	// PipIndexURL is the package index pip installs from (pip's default when empty).
 	PipIndexURL string

@@ -38,6 +38,9 @@ type Recipes struct {
 	scripts *scripts.Set
 	// native is the scan of what the venv links (native.go), made once per build.
 	native *nativeScanOnce
+	// builderFallback and runtimeFallback say a base was built from the digest its tag
+	// resolved to before, the registry being unreachable (outage.go); empty otherwise.
+	builderFallback, runtimeFallback string
 }
 
 // New validates opts (after applying defaults), reads the app and prepares its
@@ -55,10 +58,8 @@ func New(ctx context.Context, client *dagger.Client, helpers *scripts.Set, opts 
 	if err := p.checkWheels(ctx); err != nil {
 		return nil, err
 	}
-	if p.opts.PinBases {
-		if err := p.pinBases(ctx); err != nil {
-			return nil, err
-		}
+	if err := p.pinBases(ctx); err != nil {
+		return nil, err
 	}
 	if p.opts.PipIndexCredential != nil {
 		secret, err := p.credentialedIndexURL(ctx)
@@ -100,7 +101,7 @@ func (p *Recipes) builderBase() *dagger.Container {
 	if p.opts.BuilderBase != nil {
 		return p.opts.BuilderBase
 	}
-	return p.client.Container().From("python:" + p.opts.PythonVersion)
+	return p.client.Container().From(p.officialTag(""))
 }
 
 // runtimeBase is the image the production stages start from.
@@ -108,7 +109,7 @@ func (p *Recipes) runtimeBase() *dagger.Container {
 	if p.opts.RuntimeBase != nil {
 		return p.opts.RuntimeBase
 	}
-	return p.client.Container().From("python:" + p.opts.PythonVersion + "-slim")
+	return p.client.Container().From(p.officialTag("-slim"))
 }
 
 // credentialedIndexURL puts the credential into the index URL and hands the result

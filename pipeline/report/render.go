@@ -90,7 +90,7 @@ func (r *Report) Table() string {
 		}
 	}
 	for _, base := range r.Bases {
-		fmt.Fprintf(&buf, "%s base: %s\n", base.Role, base.Ref)
+		fmt.Fprintf(&buf, "%s base: %s%s\n", base.Role, base.Ref, fallbackNote(base))
 	}
 	if len(r.Budgets) > 0 {
 		buf.WriteString("\n")
@@ -150,7 +150,7 @@ func (r *Report) Markdown() string {
 	}
 	buf.WriteString("\n")
 	for _, base := range r.Bases {
-		fmt.Fprintf(&buf, "%s base: `%s`  \n", base.Role, base.Ref)
+		fmt.Fprintf(&buf, "%s base: `%s`%s  \n", base.Role, base.Ref, fallbackNote(base))
 	}
 	fmt.Fprintf(&buf, "\n**%s**\n", verdictText(r))
 	return buf.String()
@@ -274,7 +274,11 @@ func budgetWord(b BudgetResult) string {
 // Verdict is the report's last line: OK, or what failed.
 func (r *Report) Verdict() string { return verdictText(r) }
 
-func verdictText(r *Report) string {
+// verdictText says what passed or failed, and which bases a registry outage made the
+// run build from a digest resolved before.
+func verdictText(r *Report) string { return withOutageClause(r, verdictWithoutOutage(r)) }
+
+func verdictWithoutOutage(r *Report) string {
 	if r.OK {
 		held := []string{"every check expected to pass passed"}
 		if len(r.Budgets) > 0 {
