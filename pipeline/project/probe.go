@@ -88,3 +88,21 @@ func (p Probe) Describe() string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// HealthcheckCommand is the probe as an image's HEALTHCHECK: it asks the app on port
+// for the probe's path with the Python the image already has, and accepts the probe's
+// statuses: a redirect is an answer, not followed (urllib raises it as an HTTPError
+// once the handler declines it).
+func (probe Probe) HealthcheckCommand(port int) []string {
+	accepted := "200<=s<400"
+	if probe.Status != 0 {
+		accepted = fmt.Sprintf("s==%d", probe.Status)
+	}
+	script := fmt.Sprintf(`import sys,urllib.request as u
+class Stay(u.HTTPRedirectHandler):
+    def redirect_request(self,*a): return None
+try: s=u.build_opener(Stay).open(%q,timeout=2).status
+except u.HTTPError as e: s=e.code
+sys.exit(0 if %s else 1)`, fmt.Sprintf("http://127.0.0.1:%d%s", port, probe.Path), accepted)
+	return []string{"python", "-c", script}
+}

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"dagger.io/dagger"
-	"github.com/multistage/multistage/pipeline/project"
 	"github.com/multistage/multistage/pipeline/scripts"
 )
 
@@ -118,7 +117,7 @@ func (p *Recipes) runsAsProduction(path string) func(*dagger.Container) *dagger.
 			WithEnvVariable("PORT", strconv.Itoa(p.opts.Port)).
 			WithUser(uid+":"+uid).
 			WithExposedPort(p.opts.Port).
-			WithDockerHealthcheck(healthcheckCommand(p.opts.Port, p.probe), healthcheckOptions).
+			WithDockerHealthcheck(p.probe.HealthcheckCommand(p.opts.Port), healthcheckOptions).
 			WithDefaultArgs(p.productionCommand()).
 			WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port))
 	}
@@ -129,23 +128,6 @@ func (p *Recipes) runsAsProduction(path string) func(*dagger.Container) *dagger.
 // the service ready as soon as the app answers.
 var healthcheckOptions = dagger.ContainerWithDockerHealthcheckOpts{
 	Interval: "30s", Timeout: "3s", StartPeriod: "30s", StartInterval: "500ms", Retries: 3,
-}
-
-// healthcheckCommand asks the app for the probe's path with the Python the image
-// already has, and accepts the probe's statuses: a redirect is an answer, not
-// followed (urllib raises it as an HTTPError once the handler declines it).
-func healthcheckCommand(port int, probe project.Probe) []string {
-	accepted := "200<=s<400"
-	if probe.Status != 0 {
-		accepted = fmt.Sprintf("s==%d", probe.Status)
-	}
-	script := fmt.Sprintf(`import sys,urllib.request as u
-class Stay(u.HTTPRedirectHandler):
-    def redirect_request(self,*a): return None
-try: s=u.build_opener(Stay).open(%q,timeout=2).status
-except u.HTTPError as e: s=e.code
-sys.exit(0 if %s else 1)`, fmt.Sprintf("http://127.0.0.1:%d%s", port, probe.Path), accepted)
-	return []string{"python", "-c", script}
 }
 
 // PythonInfo identifies an interpreter: its minor version and the real path of its binary.
