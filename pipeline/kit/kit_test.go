@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/multistage/multistage/internal/testenv"
@@ -337,4 +338,37 @@ func sortedNames(m map[string][]byte) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// TestTheSameWheelsStayInPlace: making the kit again leaves a wheels directory whose
+// wheels came out the same where it is, so that a test binary installing from it
+// beside the one making the kit does not see it vanish; different wheels replace it.
+func TestTheSameWheelsStayInPlace(t *testing.T) {
+	k := testenv.Kit(t)
+	out := filepath.Join(t.TempDir(), "wheels")
+	write := func() uint64 {
+		t.Helper()
+		if _, err := kit.WriteWheels(k.Harvest, out, kit.WheelOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		info, err := os.Stat(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.Sys().(*syscall.Stat_t).Ino
+	}
+	first := write()
+	if again := write(); again != first {
+		t.Fatal("the same wheels, written again, replaced the directory")
+	}
+	wheels, _ := filepath.Glob(filepath.Join(out, "*.whl"))
+	if err := os.WriteFile(wheels[0], []byte("not a wheel"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if write() == first {
+		t.Fatal("a damaged wheel was left in place")
+	}
+	if data, _ := os.ReadFile(wheels[0]); string(data) == "not a wheel" {
+		t.Fatal("the damaged wheel was not made again")
+	}
 }

@@ -68,12 +68,36 @@ func WriteWheels(harvest, out string, opts WheelOptions) ([]string, error) {
 		}
 		written = append(written, wheel)
 	}
-	os.RemoveAll(out)
-	if err := os.Rename(tmp, out); err != nil {
-		return nil, err
+	// Wheels the same as those in place are left in place: another process (a test
+	// binary beside this one) may be installing from them right now.
+	if sameWheels(tmp, out) {
+		os.RemoveAll(tmp)
+	} else {
+		os.RemoveAll(out)
+		if err := os.Rename(tmp, out); err != nil {
+			return nil, err
+		}
 	}
 	sort.Strings(written)
 	return written, nil
+}
+
+// sameWheels says whether every wheel in dir b is in dir a with the same bytes, and a
+// has no other: the wheels a new harvest made are those already there.
+func sameWheels(a, b string) bool {
+	made, _ := filepath.Glob(filepath.Join(a, "*.whl"))
+	there, _ := filepath.Glob(filepath.Join(b, "*.whl"))
+	if len(made) == 0 || len(made) != len(there) {
+		return false
+	}
+	for _, path := range made {
+		x, errX := os.ReadFile(path)
+		y, errY := os.ReadFile(filepath.Join(b, filepath.Base(path)))
+		if errX != nil || errY != nil || !bytes.Equal(x, y) {
+			return false
+		}
+	}
+	return true
 }
 
 // readDpkgLists maps each installed path to its package, and each package to its files.
