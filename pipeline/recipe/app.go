@@ -32,23 +32,23 @@ type AppSource struct {
 
 // readApp filters the app directory as Docker would send it (its .dockerignore, else
 // the default exclusions) and reads the project plan from what is left.
-func (p *Recipes) readApp(ctx context.Context) error {
-	entries, err := p.opts.App.Entries(ctx)
+func (r *Recipes) readApp(ctx context.Context) error {
+	entries, err := r.opts.App.Entries(ctx)
 	if err != nil {
 		return fmt.Errorf("app directory cannot be read (%s): pass a directory that holds app.py and requirements.txt (or a pyproject.toml)", failure.Line(err))
 	}
 	if len(entries) == 0 {
 		return errors.New("app directory is empty: add app.py and requirements.txt, or a pyproject.toml")
 	}
-	source, err := p.excludes(ctx, entries)
+	source, err := r.excludes(ctx, entries)
 	if err != nil {
 		return err
 	}
-	p.source, p.app = source, p.opts.App
+	r.source, r.app = source, r.opts.App
 	if len(source.Patterns) > 0 {
-		p.app = p.opts.App.Filter(dagger.DirectoryFilterOpts{Exclude: source.Patterns})
+		r.app = r.opts.App.Filter(dagger.DirectoryFilterOpts{Exclude: source.Patterns})
 	}
-	in, err := p.projectInput(ctx)
+	in, err := r.projectInput(ctx)
 	if err != nil {
 		return err
 	}
@@ -56,16 +56,16 @@ func (p *Recipes) readApp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.plan = plan
-	p.opts.PythonVersion, p.opts.Command = plan.PythonVersion, plan.Command
+	r.plan = plan
+	r.opts.PythonVersion, r.opts.Command = plan.PythonVersion, plan.Command
 	return nil
 }
 
 // excludes are the patterns the app directory is filtered with: the .dockerignore's
 // (Docker's syntax and semantics, read by Docker's own parser), else the defaults.
-func (p *Recipes) excludes(ctx context.Context, entries []string) (*AppSource, error) {
+func (r *Recipes) excludes(ctx context.Context, entries []string) (*AppSource, error) {
 	if slices.Contains(entries, ".dockerignore") {
-		text, err := p.opts.App.File(".dockerignore").Contents(ctx)
+		text, err := r.opts.App.File(".dockerignore").Contents(ctx)
 		if err != nil {
 			return nil, fmt.Errorf(".dockerignore cannot be read (%s): fix or remove it", failure.Line(err))
 		}
@@ -75,11 +75,11 @@ func (p *Recipes) excludes(ctx context.Context, entries []string) (*AppSource, e
 		}
 		return &AppSource{Rule: ".dockerignore", Patterns: patterns}, nil
 	}
-	if p.opts.IncludeAll {
+	if r.opts.IncludeAll {
 		return &AppSource{Rule: "none", Patterns: []string{}}, nil
 	}
 	patterns := slices.Clone(DefaultExcludes)
-	cfgs, err := p.opts.App.Glob(ctx, "**/pyvenv.cfg")
+	cfgs, err := r.opts.App.Glob(ctx, "**/pyvenv.cfg")
 	if err != nil {
 		return nil, fmt.Errorf("app directory cannot be read (%s)", failure.Line(err))
 	}
@@ -87,7 +87,7 @@ func (p *Recipes) excludes(ctx context.Context, entries []string) (*AppSource, e
 	for _, cfg := range cfgs {
 		venvs = append(venvs, path.Dir(cfg))
 	}
-	byContent, err := p.contentExcludes(ctx, venvs)
+	byContent, err := r.contentExcludes(ctx, venvs)
 	if err != nil {
 		return nil, err
 	}
@@ -96,10 +96,10 @@ func (p *Recipes) excludes(ctx context.Context, entries []string) (*AppSource, e
 }
 
 // projectInput reads, once and side by side, the files a plan may need.
-func (p *Recipes) projectInput(ctx context.Context) (project.Input, error) {
-	in := project.Input{Files: project.Files{}, PythonVersion: p.opts.PythonVersion,
-		DefaultPythonVersion: DefaultPythonVersion, Command: p.opts.Command, Port: p.opts.Port}
-	paths, err := p.app.Glob(ctx, "**")
+func (r *Recipes) projectInput(ctx context.Context) (project.Input, error) {
+	in := project.Input{Files: project.Files{}, PythonVersion: r.opts.PythonVersion,
+		DefaultPythonVersion: DefaultPythonVersion, Command: r.opts.Command, Port: r.opts.Port}
+	paths, err := r.app.Glob(ctx, "**")
 	if err != nil {
 		return in, fmt.Errorf("app directory cannot be read (%s)", failure.Line(err))
 	}
@@ -113,7 +113,7 @@ func (p *Recipes) projectInput(ctx context.Context) (project.Input, error) {
 				if !slices.Contains(paths, name) {
 					return
 				}
-				text, err := p.app.File(name).Contents(ctx)
+				text, err := r.app.File(name).Contents(ctx)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil && firstErr == nil {
@@ -139,34 +139,34 @@ func (p *Recipes) projectInput(ctx context.Context) (project.Input, error) {
 
 // CountLeftOut measures what the filter left out, in a container of the runtime base
 // (the engine has the files; they are not sent to the client).
-func (p *Recipes) CountLeftOut(ctx context.Context) error {
-	if len(p.source.Patterns) == 0 {
+func (r *Recipes) CountLeftOut(ctx context.Context) error {
+	if len(r.source.Patterns) == 0 {
 		return nil
 	}
 	// Most apps lose nothing to the filter: the two listings say so without a container
 	// (the sent one is the listing the plan was read from, answered from the engine's cache).
-	given, err := p.opts.App.Glob(ctx, "**")
+	given, err := r.opts.App.Glob(ctx, "**")
 	if err != nil {
 		return err
 	}
-	sent, err := p.app.Glob(ctx, "**")
+	sent, err := r.app.Glob(ctx, "**")
 	if err != nil {
 		return err
 	}
 	if len(given) == len(sent) {
 		return nil
 	}
-	if p.source.Rule == "defaults" {
-		p.source.Withheld = withheldSecrets(given, sent)
+	if r.source.Rule == "defaults" {
+		r.source.Withheld = withheldSecrets(given, sent)
 	}
-	out, err := p.scripts.Mount(p.runtimeBase()).
-		WithMountedDirectory("/tmp/given", p.opts.App).
-		WithMountedDirectory("/tmp/sent", p.app).
+	out, err := r.scripts.Mount(r.runtimeBase()).
+		WithMountedDirectory("/tmp/given", r.opts.App).
+		WithMountedDirectory("/tmp/sent", r.app).
 		WithExec(scripts.Command([]string{"python"}, "left_out.py", "/tmp/given", "/tmp/sent")).
 		Stdout(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fscan(bytes.NewBufferString(out), &p.source.LeftOutFiles, &p.source.LeftOutBytes)
+	_, err = fmt.Fscan(bytes.NewBufferString(out), &r.source.LeftOutFiles, &r.source.LeftOutBytes)
 	return err
 }

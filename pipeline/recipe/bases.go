@@ -22,24 +22,24 @@ type BaseImage struct {
 // every pipeline that builds from an official base: without PinBases the stages name
 // the tag as before, but the digest is still remembered, and in a registry outage the
 // base is pinned to the digest remembered (outage.go).
-func (p *Recipes) pinBases(ctx context.Context) error {
+func (r *Recipes) pinBases(ctx context.Context) error {
 	pin := func(tag string, base **dagger.Container, name *string, fallback *string) error {
-		resolved, err := p.resolveBase(ctx, tag)
+		resolved, err := r.resolveBase(ctx, tag)
 		if err != nil {
 			return err
 		}
-		if p.opts.PinBases || resolved.fallback != "" {
-			*base, *name, *fallback = p.client.Container().From(resolved.ref), resolved.ref, resolved.fallback
+		if r.opts.PinBases || resolved.fallback != "" {
+			*base, *name, *fallback = r.client.Container().From(resolved.ref), resolved.ref, resolved.fallback
 		}
 		return nil
 	}
-	if p.opts.BuilderBase == nil {
-		if err := pin(p.officialTag(""), &p.opts.BuilderBase, &p.opts.BuilderBaseName, &p.builderFallback); err != nil {
+	if r.opts.BuilderBase == nil {
+		if err := pin(r.officialTag(""), &r.opts.BuilderBase, &r.opts.BuilderBaseName, &r.builderFallback); err != nil {
 			return err
 		}
 	}
-	if p.opts.RuntimeBase == nil {
-		if err := pin(p.officialTag("-slim"), &p.opts.RuntimeBase, &p.opts.RuntimeBaseName, &p.runtimeFallback); err != nil {
+	if r.opts.RuntimeBase == nil {
+		if err := pin(r.officialTag("-slim"), &r.opts.RuntimeBase, &r.opts.RuntimeBaseName, &r.runtimeFallback); err != nil {
 			return err
 		}
 	}
@@ -47,10 +47,10 @@ func (p *Recipes) pinBases(ctx context.Context) error {
 }
 
 // Bases says which bases this pipeline builds from, with digests where a registry gives them.
-func (p *Recipes) Bases(ctx context.Context) []BaseImage {
+func (r *Recipes) Bases(ctx context.Context) []BaseImage {
 	return []BaseImage{
-		{Role: "builder", Ref: baseRef(ctx, p.opts.BuilderBaseName, p.builderBase()), Fallback: p.builderFallback},
-		{Role: "runtime", Ref: baseRef(ctx, p.opts.RuntimeBaseName, p.runtimeBase()), Fallback: p.runtimeFallback},
+		{Role: "builder", Ref: baseRef(ctx, r.opts.BuilderBaseName, r.builderBase()), Fallback: r.builderFallback},
+		{Role: "runtime", Ref: baseRef(ctx, r.opts.RuntimeBaseName, r.runtimeBase()), Fallback: r.runtimeFallback},
 	}
 }
 

@@ -102,18 +102,18 @@ func holdsPrivateKey(text string) bool {
 }
 
 // escapePattern makes a path a pattern that matches only itself.
-func escapePattern(p string) string {
-	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`).Replace(p)
+func escapePattern(r string) string {
+	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`).Replace(r)
 }
 
 // contentExcludes are the default exclusions decided by a file's content: a .pem
 // holding a private key goes; an .env template holding no values stays (as an
 // exception after **/.env.*). Files under venvs (the directories holding pyvenv.cfg)
 // are not read: they go anyway.
-func (p *Recipes) contentExcludes(ctx context.Context, venvs []string) ([]string, error) {
+func (r *Recipes) contentExcludes(ctx context.Context, venvs []string) ([]string, error) {
 	var candidates []string
 	for _, pattern := range []string{"**/.env.*", "**/*.pem"} {
-		found, err := p.opts.App.Glob(ctx, pattern)
+		found, err := r.opts.App.Glob(ctx, pattern)
 		if err != nil {
 			return nil, fmt.Errorf("app directory cannot be read (%s)", failure.Line(err))
 		}
@@ -128,7 +128,7 @@ func (p *Recipes) contentExcludes(ctx context.Context, venvs []string) ([]string
 		if strings.HasSuffix(name, "/") || (!isTemplate && !isPEM) || inVenv || defaultVenvOrVCS(name) {
 			continue
 		}
-		text, err := p.opts.App.File(name).Contents(ctx)
+		text, err := r.opts.App.File(name).Contents(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("%s cannot be read (%s)", name, failure.Line(err))
 		}

@@ -23,37 +23,37 @@ const minimalRoot = "/tmp/multistage-minimal-root"
 //
 // The builder assembles the two trees (pipeline/scripts/assemble.py says what goes in and
 // why); keep names standard-library modules that the pruning rule would drop.
-func (p *Recipes) Minimal(keep ...string) *dagger.Container {
-	assembled := p.minimalAssembly(keep...)
+func (r *Recipes) Minimal(keep ...string) *dagger.Container {
+	assembled := r.minimalAssembly(keep...)
 
 	// The handoff: the trees assembled in the builder become the image's layers.
 	// The base is copied into an empty directory first, so the image carries none of
 	// the builder's layers.
-	base := p.client.Directory().WithDirectory("/", assembled.Directory(minimalRoot+"/base"))
-	return p.client.Container().
+	base := r.client.Directory().WithDirectory("/", assembled.Directory(minimalRoot+"/base"))
+	return r.client.Container().
 		WithRootfs(base).
 		WithDirectory("/", assembled.Directory(minimalRoot+"/venv")).
 		// The app stays owned by root, so the user that runs it cannot change it.
-		WithDirectory("/", p.placedApp()).
-		With(p.runsAsProduction("/usr/local/bin:/usr/bin:/bin")).
+		WithDirectory("/", r.placedApp()).
+		With(r.runsAsProduction("/usr/local/bin:/usr/bin:/bin")).
 		WithEnvVariable("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt").
 		WithLabel("org.opencontainers.image.title", "multistage minimal")
 }
 
 // MinimalTrees is the builder with the minimal image's trees laid out, and those
 // trees (its base and its venv): what the SBOM names packages in.
-func (p *Recipes) MinimalTrees() (*dagger.Container, string, string) {
-	return p.minimalAssembly(p.opts.KeepModules...), minimalRoot + "/base", minimalRoot + "/venv"
+func (r *Recipes) MinimalTrees() (*dagger.Container, string, string) {
+	return r.minimalAssembly(r.opts.KeepModules...), minimalRoot + "/base", minimalRoot + "/venv"
 }
 
 // minimalAssembly is the builder once assemble.py has laid out the minimal image's
 // trees under minimalRoot (base/ and venv/), dated.
-func (p *Recipes) minimalAssembly(keep ...string) *dagger.Container {
+func (r *Recipes) minimalAssembly(keep ...string) *dagger.Container {
 	uid := strconv.Itoa(AppUID)
 	python := []string{"python"}
-	return p.scripts.Mount(p.Builder()).
-		WithExec(scripts.Command(python, "assemble.py", append(append([]string{minimalRoot, VenvPath, uid}, libArgs(p.opts.RuntimeLibs)...), keep...)...)).
-		WithExec(scripts.Command(python, "stamp.py", minimalRoot, strconv.Itoa(p.opts.SourceDateEpoch))).
+	return r.scripts.Mount(r.Builder()).
+		WithExec(scripts.Command(python, "assemble.py", append(append([]string{minimalRoot, VenvPath, uid}, libArgs(r.opts.RuntimeLibs)...), keep...)...)).
+		WithExec(scripts.Command(python, "stamp.py", minimalRoot, strconv.Itoa(r.opts.SourceDateEpoch))).
 		WithoutMount(scripts.Path)
 }
 

@@ -28,19 +28,19 @@ const (
 // package), with a pip cache volume so that rebuilds reuse downloads. Only the venv
 // leaves this stage. The venv has no pip of its own: the builder's pip installs into
 // it (--python), so pip's ~10 MB stay behind.
-func (p *Recipes) Builder() *dagger.Container {
-	builder := p.stepEnv(p.builderBase()).
+func (r *Recipes) Builder() *dagger.Container {
+	builder := r.stepEnv(r.builderBase()).
 		WithEnvVariable("PIP_DISABLE_PIP_VERSION_CHECK", "1").
-		WithMountedCache("/root/.cache/pip", p.client.CacheVolume("multistage-pip-"+p.opts.PythonVersion)).
+		WithMountedCache("/root/.cache/pip", r.client.CacheVolume("multistage-pip-"+r.opts.PythonVersion)).
 		WithExec([]string{"python", "-m", "venv", "--without-pip", VenvPath}).
 		WithWorkdir(AppPath).
-		WithDirectory(AppPath, p.requirementsFile())
-	builder = p.installRequirements(builder, venvPip, AppPath)
+		WithDirectory(AppPath, r.requirementsFile())
+	builder = r.installRequirements(builder, venvPip, AppPath)
 	// The project's own wheel stays out of the shared pip cache: it is built from this
 	// source only, and two builds at once (--verify-reproducible rebuilds multi-stage
 	// and minimal side by side) wrote the same cache entry, one reading the other's
 	// half-written wheel ("Bad CRC-32 for file ...RECORD").
-	return p.installProject(builder, venvPip, "--no-cache-dir").
+	return r.installProject(builder, venvPip, "--no-cache-dir").
 		WithNewFile(launcherPath, stopOnSigterm)
 }
 
@@ -51,45 +51,45 @@ var venvPip = []string{"python", "-m", "pip", "--python", VenvPath + "/bin/pytho
 // from the builder, the app, a non-root user and a healthcheck that needs no curl.
 // It refuses bases whose Python differs, since the venv's interpreter link and its
 // compiled extensions only work with the interpreter that made them.
-func (p *Recipes) Production(ctx context.Context) (*dagger.Container, error) {
-	image, err := p.productionDependencies(ctx)
+func (r *Recipes) Production(ctx context.Context) (*dagger.Container, error) {
+	image, err := r.productionDependencies(ctx)
 	if err != nil {
 		return nil, err
 	}
-	path, err := p.runtimeBase().EnvVariable(ctx, "PATH")
+	path, err := r.runtimeBase().EnvVariable(ctx, "PATH")
 	if err != nil {
 		return nil, fmt.Errorf("reading PATH of the runtime base: %w", err)
 	}
 	return image.
 		// The app stays owned by root, so the user that runs it cannot change it.
-		WithDirectory("/", p.placedApp()).
-		With(p.runsAsProduction(path)).
+		WithDirectory("/", r.placedApp()).
+		With(r.runsAsProduction(path)).
 		WithLabel("org.opencontainers.image.title", "multistage multi-stage"), nil
 }
 
 // productionDependencies is the production stage before the app: the runtime base,
 // the app user, the venv, the native libraries the venv links, and the bytecode.
 // Every layer of it comes before the app's, so an app edit reuses them all.
-func (p *Recipes) productionDependencies(ctx context.Context) (*dagger.Container, error) {
-	if err := p.VerifyBases(ctx); err != nil {
+func (r *Recipes) productionDependencies(ctx context.Context) (*dagger.Container, error) {
+	if err := r.VerifyBases(ctx); err != nil {
 		return nil, err
 	}
-	builder := p.Builder()
-	native, err := p.NativeLibraries(ctx)
+	builder := r.Builder()
+	native, err := r.NativeLibraries(ctx)
 	if err != nil {
 		return nil, err
 	}
 
-	image := p.withChanges(p.runtimeBase(), addAppUser)
+	image := r.withChanges(r.runtimeBase(), addAppUser)
 	// The handoff: the virtual environment crosses from the builder...
-	image = image.WithDirectory("/", p.handoff(builder, VenvPath, VenvPath))
+	image = image.WithDirectory("/", r.handoff(builder, VenvPath, VenvPath))
 	// ...and the shared libraries its compiled code links that the runtime base lacks,
 	// at the paths the loader searches, as apt-get install of their packages would.
-	if len(native.Carried) > 0 && !p.opts.LeaveNativeBehind {
+	if len(native.Carried) > 0 && !r.opts.LeaveNativeBehind {
 		image = image.WithDirectory("/", native.root)
 	}
-	return p.withChanges(image, func(c *dagger.Container) *dagger.Container {
-		return p.scripts.Mount(c).WithExec(scripts.Command([]string{VenvPath + "/bin/python"}, "precompile.py"))
+	return r.withChanges(image, func(c *dagger.Container) *dagger.Container {
+		return r.scripts.Mount(c).WithExec(scripts.Command([]string{VenvPath + "/bin/python"}, "precompile.py"))
 	}), nil
 }
 
@@ -104,7 +104,7 @@ func addAppUser(image *dagger.Container) *dagger.Container {
 // runsAsProduction gives a production image (multi-stage, minimal) its runtime
 // settings: the venv first on PATH, no bytecode writes, unbuffered output, the
 // non-root user, the port, a healthcheck and the app's command.
-func (p *Recipes) runsAsProduction(path string) func(*dagger.Container) *dagger.Container {
+func (r *Recipes) runsAsProduction(path string) func(*dagger.Container) *dagger.Container {
 	uid := strconv.Itoa(AppUID)
 	return func(image *dagger.Container) *dagger.Container {
 		return image.
@@ -114,12 +114,12 @@ func (p *Recipes) runsAsProduction(path string) func(*dagger.Container) *dagger.
 			WithEnvVariable("PYTHONDONTWRITEBYTECODE", "1").
 			WithEnvVariable("PYTHONUNBUFFERED", "1").
 			// Platforms hand the port over as PORT; gunicorn binds 0.0.0.0:$PORT by itself.
-			WithEnvVariable("PORT", strconv.Itoa(p.opts.Port)).
+			WithEnvVariable("PORT", strconv.Itoa(r.opts.Port)).
 			WithUser(uid+":"+uid).
-			WithExposedPort(p.opts.Port).
-			WithDockerHealthcheck(p.probe.HealthcheckCommand(p.opts.Port), healthcheckOptions).
-			WithDefaultArgs(p.productionCommand()).
-			WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port))
+			WithExposedPort(r.opts.Port).
+			WithDockerHealthcheck(r.probe.HealthcheckCommand(r.opts.Port), healthcheckOptions).
+			WithDefaultArgs(r.productionCommand()).
+			WithLabel("io.multistage.port", strconv.Itoa(r.opts.Port))
 	}
 }
 
@@ -157,7 +157,7 @@ func parsePythonInfo(out string) (PythonInfo, error) {
 
 // VerifyBases refuses a builder and a runtime whose Pythons differ in minor version
 // or interpreter path, naming both.
-func (p *Recipes) VerifyBases(ctx context.Context) error {
+func (r *Recipes) VerifyBases(ctx context.Context) error {
 	// Both bases answer at once: this is on the way to every multi-stage build.
 	var runtime PythonInfo
 	var runtimeErr error
@@ -165,9 +165,9 @@ func (p *Recipes) VerifyBases(ctx context.Context) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		runtime, runtimeErr = ProbePython(ctx, p.runtimeBase())
+		runtime, runtimeErr = ProbePython(ctx, r.runtimeBase())
 	}()
-	builder, builderErr := ProbePython(ctx, p.builderBase())
+	builder, builderErr := ProbePython(ctx, r.builderBase())
 	wg.Wait()
 	if builderErr != nil {
 		return fmt.Errorf("builder base: cannot run python: %w", builderErr)

@@ -70,9 +70,9 @@ type NativeScan struct {
 //
 // The scan is made once per pipeline: the production build, the link check's hint and
 // the report all ask for it, and each asking was a round trip to the engine.
-func (p *Recipes) NativeLibraries(ctx context.Context) (*NativeScan, error) {
-	p.native.once.Do(func() { p.native.scan, p.native.err = p.scanNative(ctx) })
-	return p.native.scan, p.native.err
+func (r *Recipes) NativeLibraries(ctx context.Context) (*NativeScan, error) {
+	r.native.once.Do(func() { r.native.scan, r.native.err = r.scanNative(ctx) })
+	return r.native.scan, r.native.err
 }
 
 // nativeScanOnce holds a pipeline's scan, made on first use.
@@ -83,12 +83,12 @@ type nativeScanOnce struct {
 }
 
 // scanNative runs the scan in the builder, against the runtime base's root.
-func (p *Recipes) scanNative(ctx context.Context) (*NativeScan, error) {
+func (r *Recipes) scanNative(ctx context.Context) (*NativeScan, error) {
 	// scripts/native.py finds what the venv's compiled code links that the runtime base
 	// lacks, and copies it out of the builder.
-	scanned := p.scripts.Mount(p.stepEnv(p.Builder())).
-		WithMountedDirectory(runtimeRootMount, p.runtimeBase().Rootfs()).
-		WithExec(scripts.Command([]string{"python"}, "native.py", append([]string{nativeOut, runtimeRootMount, VenvPath, strconv.Itoa(p.opts.SourceDateEpoch)}, p.opts.RuntimeLibs...)...))
+	scanned := r.scripts.Mount(r.stepEnv(r.Builder())).
+		WithMountedDirectory(runtimeRootMount, r.runtimeBase().Rootfs()).
+		WithExec(scripts.Command([]string{"python"}, "native.py", append([]string{nativeOut, runtimeRootMount, VenvPath, strconv.Itoa(r.opts.SourceDateEpoch)}, r.opts.RuntimeLibs...)...))
 	data, err := scanned.File(nativeOut + "/native.json").Contents(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("finding the native libraries the venv links: %s", failure.Line(err))
@@ -159,12 +159,12 @@ type missingLink struct {
 // library is missing either fails at import or, worse, is skipped by its package for
 // a pure-Python fallback (PyYAML without libyaml): a check of the answer alone would
 // not see it.
-func (p *Recipes) CheckLinks(ctx context.Context, image *dagger.Container) error {
+func (r *Recipes) CheckLinks(ctx context.Context, image *dagger.Container) error {
 	// The venv, where the production images keep the packages (PATH names it only
 	// once the app is in); the image's own python finds the rest.
 	// scripts/linkcheck.py lists the libraries the image's compiled modules need and
 	// its loader cannot find.
-	out, err := p.scripts.Mount(image).WithExec(scripts.Command([]string{"python"}, "linkcheck.py", VenvPath)).Stdout(ctx)
+	out, err := r.scripts.Mount(image).WithExec(scripts.Command([]string{"python"}, "linkcheck.py", VenvPath)).Stdout(ctx)
 	if err != nil {
 		return fmt.Errorf("checking the links of the image's compiled modules: %s", failure.Line(err))
 	}
@@ -173,7 +173,7 @@ func (p *Recipes) CheckLinks(ctx context.Context, image *dagger.Container) error
 		return nil
 	}
 	where := "in neither base: add the package that has it to the builder base"
-	if scan, err := p.NativeLibraries(ctx); err == nil {
+	if scan, err := r.NativeLibraries(ctx); err == nil {
 		where = scan.whereFrom(missing[0].Soname)
 	}
 	more := ""
@@ -203,9 +203,9 @@ func parseMissingLinks(out string) []missingLink {
 
 // CarriedLibraries lists what the production images carry for the venv; empty when the
 // scan cannot answer (the build that needed it said why).
-func (p *Recipes) CarriedLibraries(ctx context.Context) []NativeLibrary {
-	scan, err := p.NativeLibraries(ctx)
-	if err != nil || p.opts.LeaveNativeBehind {
+func (r *Recipes) CarriedLibraries(ctx context.Context) []NativeLibrary {
+	scan, err := r.NativeLibraries(ctx)
+	if err != nil || r.opts.LeaveNativeBehind {
 		return nil
 	}
 	return scan.Carried

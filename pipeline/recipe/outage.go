@@ -41,12 +41,12 @@ type BaseRecord interface {
 const DefaultBaseRepository = "python"
 
 // officialTag is the tag of an official base: python:3.13, or python:3.13-slim.
-func (p *Recipes) officialTag(suffix string) string {
-	repository := p.opts.BaseRepository
+func (r *Recipes) officialTag(suffix string) string {
+	repository := r.opts.BaseRepository
 	if repository == "" {
 		repository = DefaultBaseRepository
 	}
-	return repository + ":" + p.opts.PythonVersion + suffix
+	return repository + ":" + r.opts.PythonVersion + suffix
 }
 
 // resolvedBase is an official base after resolution: its digested reference, and the
@@ -59,10 +59,10 @@ type resolvedBase struct {
 // resolveBase resolves tag afresh and remembers its digest; when the registry cannot
 // be reached, it falls back to the digest remembered, provided the engine still holds
 // that image. Any other failure (a tag that does not exist, say) is not an outage.
-func (p *Recipes) resolveBase(ctx context.Context, tag string) (resolvedBase, error) {
-	ref, err := p.client.Container().From(tag).ImageRef(ctx)
+func (r *Recipes) resolveBase(ctx context.Context, tag string) (resolvedBase, error) {
+	ref, err := r.client.Container().From(tag).ImageRef(ctx)
 	if err == nil {
-		if record := p.opts.BaseRecord; record != nil {
+		if record := r.opts.BaseRecord; record != nil {
 			if digest := digestOf(ref); digest != "" {
 				// The record serves a later outage; failing to write it must not fail this run.
 				_ = record.Remember(ctx, tag, digest)
@@ -75,8 +75,8 @@ func (p *Recipes) resolveBase(ctx context.Context, tag string) (resolvedBase, er
 		return resolvedBase{}, fmt.Errorf("resolving the base %s: %s", tag, why)
 	}
 	digest := ""
-	if p.opts.BaseRecord != nil {
-		digest, _ = p.opts.BaseRecord.Held(ctx, tag)
+	if r.opts.BaseRecord != nil {
+		digest, _ = r.opts.BaseRecord.Held(ctx, tag)
 	}
 	if digest == "" {
 		return resolvedBase{}, nothingHeld(tag, why)
@@ -86,7 +86,7 @@ func (p *Recipes) resolveBase(ctx context.Context, tag string) (resolvedBase, er
 	// registry; if the engine pruned the image since, that fails too. Its layers are
 	// not asked for here: a base the variants built do not use (the builder, for
 	// single-stage alone) may never have been pulled, and need not be.
-	if _, err := p.client.Container().From(held).ImageRef(ctx); err != nil {
+	if _, err := r.client.Container().From(held).ImageRef(ctx); err != nil {
 		return resolvedBase{}, nothingHeld(tag, why)
 	}
 	return resolvedBase{ref: held, fallback: fallbackSentence(tag, digest)}, nil

@@ -50,77 +50,77 @@ func New(ctx context.Context, client *dagger.Client, helpers *scripts.Set, opts 
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Recipes{client: client, opts: opts, scripts: helpers, native: &nativeScanOnce{}}
-	if err := p.readApp(ctx); err != nil {
+	r := &Recipes{client: client, opts: opts, scripts: helpers, native: &nativeScanOnce{}}
+	if err := r.readApp(ctx); err != nil {
 		return nil, err
 	}
-	p.probe = project.ProbeFor(p.opts.askedCheck(), p.plan.Check)
-	if err := p.checkWheels(ctx); err != nil {
+	r.probe = project.ProbeFor(r.opts.askedCheck(), r.plan.Check)
+	if err := r.checkWheels(ctx); err != nil {
 		return nil, err
 	}
-	if err := p.pinBases(ctx); err != nil {
+	if err := r.pinBases(ctx); err != nil {
 		return nil, err
 	}
-	if p.opts.PipIndexCredential != nil {
-		secret, err := p.credentialedIndexURL(ctx)
+	if r.opts.PipIndexCredential != nil {
+		secret, err := r.credentialedIndexURL(ctx)
 		if err != nil {
 			return nil, err
 		}
-		p.indexURL = secret
+		r.indexURL = secret
 	}
-	return p, nil
+	return r, nil
 }
 
 // Options returns the options in force, defaults applied and the plan's choices made.
-func (p *Recipes) Options() Options { return p.opts }
+func (r *Recipes) Options() Options { return r.opts }
 
 // Probe is the check the production images' HEALTHCHECK asks, and every image is given.
-func (p *Recipes) Probe() project.Probe { return p.probe }
+func (r *Recipes) Probe() project.Probe { return r.probe }
 
 // Plan is the project plan every recipe follows.
-func (p *Recipes) Plan() *project.Plan { return p.plan }
+func (r *Recipes) Plan() *project.Plan { return r.plan }
 
 // AppSource says what of the app directory the images were given.
-func (p *Recipes) AppSource() *AppSource { return p.source }
+func (r *Recipes) AppSource() *AppSource { return r.source }
 
 // RuntimeBase is the image the production stages start from.
-func (p *Recipes) RuntimeBase() *dagger.Container { return p.runtimeBase() }
+func (r *Recipes) RuntimeBase() *dagger.Container { return r.runtimeBase() }
 
 // Rebuilt is a copy whose every build step runs again instead of coming from the
 // engine's cache (any new nonce does), scanning the venv again too: the second build
 // of --verify-reproducible.
-func (p *Recipes) Rebuilt(nonce string) *Recipes {
-	again := *p
+func (r *Recipes) Rebuilt(nonce string) *Recipes {
+	again := *r
 	again.opts.Rebuild = nonce
 	again.native = &nativeScanOnce{}
 	return &again
 }
 
 // builderBase is the image the builder stage starts from.
-func (p *Recipes) builderBase() *dagger.Container {
-	if p.opts.BuilderBase != nil {
-		return p.opts.BuilderBase
+func (r *Recipes) builderBase() *dagger.Container {
+	if r.opts.BuilderBase != nil {
+		return r.opts.BuilderBase
 	}
-	return p.client.Container().From(p.officialTag(""))
+	return r.client.Container().From(r.officialTag(""))
 }
 
 // runtimeBase is the image the production stages start from.
-func (p *Recipes) runtimeBase() *dagger.Container {
-	if p.opts.RuntimeBase != nil {
-		return p.opts.RuntimeBase
+func (r *Recipes) runtimeBase() *dagger.Container {
+	if r.opts.RuntimeBase != nil {
+		return r.opts.RuntimeBase
 	}
-	return p.client.Container().From(p.officialTag("-slim"))
+	return r.client.Container().From(r.officialTag("-slim"))
 }
 
 // credentialedIndexURL puts the credential into the index URL and hands the result
 // back as a new secret, so that pip reads it from its environment at install time
 // and the plain text is never part of a command line, a layer or the image config.
-func (p *Recipes) credentialedIndexURL(ctx context.Context) (*dagger.Secret, error) {
-	credential, err := p.opts.PipIndexCredential.Plaintext(ctx)
+func (r *Recipes) credentialedIndexURL(ctx context.Context) (*dagger.Secret, error) {
+	credential, err := r.opts.PipIndexCredential.Plaintext(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading the pip index credential: %w", err)
 	}
-	u, err := url.Parse(p.opts.PipIndexURL)
+	u, err := url.Parse(r.opts.PipIndexURL)
 	if err != nil {
 		return nil, fmt.Errorf("pip index URL: %w", err)
 	}
@@ -130,7 +130,7 @@ func (p *Recipes) credentialedIndexURL(ctx context.Context) (*dagger.Secret, err
 		u.User = url.User(credential)
 	}
 	sum := sha256.Sum256([]byte(u.String()))
-	return p.client.SetSecret("pip-index-url-"+hex.EncodeToString(sum[:8]), u.String()), nil
+	return r.client.SetSecret("pip-index-url-"+hex.EncodeToString(sum[:8]), u.String()), nil
 }
 
 // cutCredential splits "user:password"; a token without a colon is not split.

@@ -20,29 +20,29 @@ import (
 //
 // Each step's files carry the source date (reproducible.go says how), so the same
 // inputs give the same image.
-func (p *Recipes) SingleStage() *dagger.Container {
+func (r *Recipes) SingleStage() *dagger.Container {
 	pip := []string{"pip"}
-	image := p.singleStageDependencies().WithDirectory("/", p.placedApp())
-	if p.plan.InstallProject {
-		image = p.withChanges(image, func(c *dagger.Container) *dagger.Container {
-			return p.installProject(c, pip, "--no-cache-dir")
+	image := r.singleStageDependencies().WithDirectory("/", r.placedApp())
+	if r.plan.InstallProject {
+		image = r.withChanges(image, func(c *dagger.Container) *dagger.Container {
+			return r.installProject(c, pip, "--no-cache-dir")
 		})
 	}
 	return image.
-		WithEnvVariable("PORT", strconv.Itoa(p.opts.Port)).
-		WithExposedPort(p.opts.Port).
-		WithDefaultArgs(p.opts.Command).
+		WithEnvVariable("PORT", strconv.Itoa(r.opts.Port)).
+		WithExposedPort(r.opts.Port).
+		WithDefaultArgs(r.opts.Command).
 		WithLabel("org.opencontainers.image.title", "multistage single-stage").
-		WithLabel("io.multistage.port", strconv.Itoa(p.opts.Port))
+		WithLabel("io.multistage.port", strconv.Itoa(r.opts.Port))
 }
 
 // singleStageDependencies is the single-stage image up to its requirements, before
 // the app: what the link check resolves, unchanged by an app edit.
-func (p *Recipes) singleStageDependencies() *dagger.Container {
-	image := p.runtimeBase().
+func (r *Recipes) singleStageDependencies() *dagger.Container {
+	image := r.runtimeBase().
 		WithWorkdir("/app").
-		WithDirectory("/", p.placed("app", p.requirementsFile()))
-	return p.withChanges(image, func(c *dagger.Container) *dagger.Container {
-		return p.installRequirements(c, []string{"pip"}, "/app", "--no-cache-dir")
+		WithDirectory("/", r.placed("app", r.requirementsFile()))
+	return r.withChanges(image, func(c *dagger.Container) *dagger.Container {
+		return r.installRequirements(c, []string{"pip"}, "/app", "--no-cache-dir")
 	})
 }

@@ -17,8 +17,8 @@ const launcherPath = VenvPath + "/bin/multistage-stop-on-sigterm.py"
 // productionCommand is the plan's start command as a production image runs it: a
 // `python script.py` goes through the launcher; servers such as gunicorn and uvicorn
 // handle SIGTERM themselves and run as they are, in exec form (no shell in between).
-func (p *Recipes) productionCommand() []string {
-	cmd := p.opts.Command
+func (r *Recipes) productionCommand() []string {
+	cmd := r.opts.Command
 	if len(cmd) >= 2 && cmd[0] == "python" && strings.HasSuffix(cmd[1], ".py") {
 		return append([]string{"python", launcherPath}, cmd[1:]...)
 	}

@@ -17,15 +17,15 @@ import "dagger.io/dagger"
 //	COPY --from=builder /app /app
 //	EXPOSE 5000
 //	CMD ["python", "app.py"]
-func (p *Recipes) Tutorial() *dagger.Container {
-	builder := p.builderBase().WithWorkdir("/app").WithDirectory("/app", p.requirementsFile())
-	builder = p.installRequirements(builder, []string{"pip"}, "/app", "--no-cache-dir").
-		WithDirectory("/app", p.app)
+func (r *Recipes) Tutorial() *dagger.Container {
+	builder := r.builderBase().WithWorkdir("/app").WithDirectory("/app", r.requirementsFile())
+	builder = r.installRequirements(builder, []string{"pip"}, "/app", "--no-cache-dir").
+		WithDirectory("/app", r.app)
 
-	return p.runtimeBase().
+	return r.runtimeBase().
 		WithWorkdir("/app").
 		WithDirectory("/app", builder.Directory("/app")).
-		WithExposedPort(p.opts.Port).
-		WithDefaultArgs(p.opts.Command).
+		WithExposedPort(r.opts.Port).
+		WithDefaultArgs(r.opts.Command).
 		WithLabel("org.opencontainers.image.title", "multistage tutorial (broken on purpose)")
 }

@@ -22,11 +22,11 @@ type Variant struct {
 	Description string
 	// ExpectedToPass is false for the tutorial's broken recipe: its failure is the point.
 	ExpectedToPass bool
-	Build          func(ctx context.Context, p *Recipes) (*dagger.Container, error)
+	Build          func(ctx context.Context, r *Recipes) (*dagger.Container, error)
 	// Dependencies is the image before the app, whose compiled modules the check
 	// resolves first; nil where there is nothing to resolve (the tutorial's recipe
 	// carries no packages) or it was resolved while building (minimal's assembly).
-	Dependencies func(ctx context.Context, p *Recipes) (*dagger.Container, error)
+	Dependencies func(ctx context.Context, r *Recipes) (*dagger.Container, error)
 	// CarriesNative: the image carries the native libraries the venv links beyond
 	// the runtime base (NativeLibraries), and the report lists them.
 	CarriesNative bool
@@ -38,18 +38,18 @@ var Variants = []Variant{
 		Name:           VariantSingleStage,
 		Description:    "tutorial's single-stage recipe: slim base, requirements installed globally",
 		ExpectedToPass: true,
-		Build:          func(_ context.Context, p *Recipes) (*dagger.Container, error) { return p.SingleStage(), nil },
-		Dependencies: func(_ context.Context, p *Recipes) (*dagger.Container, error) {
-			return p.singleStageDependencies(), nil
+		Build:          func(_ context.Context, r *Recipes) (*dagger.Container, error) { return r.SingleStage(), nil },
+		Dependencies: func(_ context.Context, r *Recipes) (*dagger.Container, error) {
+			return r.singleStageDependencies(), nil
 		},
 	},
 	{
 		Name:           VariantMultiStage,
 		Description:    "builder installs into a venv; production gets the venv, the bytecode it imports and the app, runs as non-root",
 		ExpectedToPass: true,
-		Build:          func(ctx context.Context, p *Recipes) (*dagger.Container, error) { return p.Production(ctx) },
-		Dependencies: func(ctx context.Context, p *Recipes) (*dagger.Container, error) {
-			return p.productionDependencies(ctx)
+		Build:          func(ctx context.Context, r *Recipes) (*dagger.Container, error) { return r.Production(ctx) },
+		Dependencies: func(ctx context.Context, r *Recipes) (*dagger.Container, error) {
+			return r.productionDependencies(ctx)
 		},
 		CarriesNative: true,
 	},
@@ -57,8 +57,8 @@ var Variants = []Variant{
 		Name:           VariantMinimal,
 		Description:    "only what the app needs on scratch: interpreter, pruned stdlib, linked libraries, venv, app; no shell, no pip",
 		ExpectedToPass: true,
-		Build: func(_ context.Context, p *Recipes) (*dagger.Container, error) {
-			return p.Minimal(p.opts.KeepModules...), nil
+		Build: func(_ context.Context, r *Recipes) (*dagger.Container, error) {
+			return r.Minimal(r.opts.KeepModules...), nil
 		},
 		CarriesNative: true,
 	},
@@ -66,7 +66,7 @@ var Variants = []Variant{
 		Name:           VariantTutorial,
 		Description:    "tutorial's multi-stage recipe as written: copies only /app, so the packages stay behind",
 		ExpectedToPass: false,
-		Build:          func(_ context.Context, p *Recipes) (*dagger.Container, error) { return p.Tutorial(), nil },
+		Build:          func(_ context.Context, r *Recipes) (*dagger.Container, error) { return r.Tutorial(), nil },
 	},
 }
 
@@ -91,10 +91,10 @@ func VariantNames() []string {
 }
 
 // Build makes the image of the named variant.
-func (p *Recipes) Build(ctx context.Context, name string) (*dagger.Container, error) {
+func (r *Recipes) Build(ctx context.Context, name string) (*dagger.Container, error) {
 	variant, err := VariantNamed(name)
 	if err != nil {
 		return nil, err
 	}
-	return variant.Build(ctx, p)
+	return variant.Build(ctx, r)
 }
