@@ -404,6 +404,9 @@ func TestReadmeHelpLinesRun(t *testing.T) {
 		}
 		cmd := exec.Command("sh", "-c", line)
 		cmd.Dir = ".."
+		// As a user types it: the test run's GOFLAGS (-v in CI) would make go run name
+		// every package it compiles before the usage.
+		cmd.Env = append(os.Environ(), "GOFLAGS=")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Errorf("%q: %v\n%s", line, err, out)

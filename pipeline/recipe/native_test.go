@@ -47,15 +47,21 @@ func runtimeRoot(t *testing.T, osRelease string) string {
 	return root
 }
 
-// The scan with the host's real loader, loader cache and dpkg: an extension that links
-// libz, which the runtime root lacks, has libz carried with its package; one that links
-// a library nobody has is named.
-func TestNativeScanCarriesWhatTheRuntimeLacks(t *testing.T) {
+// needScanTools skips a test of native.py on a machine without the tools it runs.
+func needScanTools(t *testing.T) {
+	t.Helper()
 	for _, tool := range []string{"python3", "ldd", "ldconfig"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("no %s on this machine: the scan runs with it", tool)
 		}
 	}
+}
+
+// The scan with the host's real loader, loader cache and dpkg: an extension that links
+// libz, which the runtime root lacks, has libz carried with its package; one that links
+// a library nobody has is named.
+func TestNativeScanCarriesWhatTheRuntimeLacks(t *testing.T) {
+	needScanTools(t)
 	hostRelease, err := os.ReadFile("/etc/os-release")
 	if err != nil {
 		t.Skip("no /etc/os-release on this machine")
@@ -103,9 +109,7 @@ func TestNativeScanCarriesWhatTheRuntimeLacks(t *testing.T) {
 }
 
 func TestNativeScanNamesALibraryNeitherBaseHas(t *testing.T) {
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("no python3 on this machine: the scan runs with it")
-	}
+	needScanTools(t)
 	dir := t.TempDir()
 	// A library that exists only while linking: the loader will not find it.
 	gcc, err := exec.LookPath("gcc")
