@@ -34,7 +34,7 @@ type AppFlags struct {
 	ExpectRegex        string        `env:"MULTISTAGE_EXPECT_REGEX" placeholder:"RE" help:"Regular expression (RE2) the body must match."`
 	Timeout            time.Duration `default:"${timeout}" env:"MULTISTAGE_TIMEOUT" help:"Give up a service check after this long."`
 	RuntimeLib         []string      `env:"MULTISTAGE_RUNTIME_LIBS" sep:"," placeholder:"SONAME" help:"A library the app loads by name at run time (ctypes), e.g. libpq.so.5: the production images carry it and what it links, from the builder."`
-	AllowSecret        []string      `env:"MULTISTAGE_ALLOW_SECRETS" sep:"," placeholder:"PATH" help:"Accept the secrets found in this file knowingly (as the report names it: settings.py, or /opt/venv/...): reported, not failing the verdict (repeatable)."`
+	AllowSecret        []string      `env:"MULTISTAGE_ALLOW_SECRETS" sep:"," placeholder:"PATH" aliases:"allow-secrets" help:"Accept the secrets found in this file knowingly (as the report names it: settings.py, or /opt/venv/...): reported, not failing the verdict (repeatable)."`
 	Keep               []string      `env:"MULTISTAGE_KEEP" sep:"," help:"Standard-library modules the minimal image keeps although its pruning would drop them."`
 	Command            string        `env:"MULTISTAGE_COMMAND" help:"Start command of the app, run in its directory (default: a Procfile's web line, gunicorn or uvicorn when the dependencies include them, else python app.py)."`
 	PinBases           bool          `env:"MULTISTAGE_PIN_BASES" help:"Resolve the official bases to digests first, so every stage uses the same image."`

@@ -51,6 +51,19 @@ func TestCompareFlagsAndEnv(t *testing.T) {
 	}
 }
 
+// The verdict names --allow-secrets, the module's argument; the CLI takes it too, beside
+// its own --allow-secret, so that the fix a verdict names works from either front.
+func TestAllowSecretsIsTheCLIsFlagToo(t *testing.T) {
+	t.Chdir("..")
+	cli, _, err := parse(t, "compare", "--allow-secret", "a.py", "--allow-secrets", "settings.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cli.Compare.AllowSecret; len(got) != 2 || got[0] != "a.py" || got[1] != "settings.py" {
+		t.Fatalf("--allow-secret and --allow-secrets gave %v", got)
+	}
+}
+
 func TestBadFlagsAreRefused(t *testing.T) {
 	t.Chdir("..")
 	// kit's --dir may come from the environment (a machine that keeps its kit there):

@@ -126,7 +126,7 @@ func TestCIWritesTheReportWhateverTheVerdict(t *testing.T) {
 		{"budget fails", nil, []string{"--max-size", "minimal=1MB"}, "FAILED: max-size minimal=1.0 MB: over by"},
 		{"check fails", []string{"--expect", "not what the app says"}, nil, "FAILED: single-stage, multi-stage, minimal did not pass its check"},
 		{"secret found", []string{"--app", leaky}, nil,
-			"FAILED: secret in settings.py:4 (aws-access-token) in single-stage, multi-stage, minimal, tutorial, accept it with --allow-secret settings.py."},
+			"FAILED: secret in settings.py:4 (aws-access-token) in single-stage, multi-stage, minimal, tutorial, accept it with --allow-secrets settings.py."},
 		{"secret accepted", []string{"--app", leaky, "--allow-secrets", "settings.py"}, nil, ""},
 		{"all pass", nil, []string{"--max-size", "minimal=35MB"}, ""},
 	}

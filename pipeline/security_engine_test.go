@@ -75,7 +75,7 @@ func secretsApp(t *testing.T) (string, map[string]int64) {
 // key under certs/ and an AWS key in settings.py, the defaults leave the first two out
 // (counted to the byte, named on the sent: line) and keep the value-free template;
 // the scan finds the third in every image, masked, and fails the verdict, which names
-// it; --allow-secret settings.py accepts it and the verdict passes.
+// it; --allow-secrets settings.py accepts it and the verdict passes.
 func TestSecretsAreLeftOutOrFoundAndFailTheVerdict(t *testing.T) {
 	testenv.Client(t)
 	dir, leftOut := secretsApp(t)
@@ -104,14 +104,14 @@ func TestSecretsAreLeftOutOrFoundAndFailTheVerdict(t *testing.T) {
 			t.Errorf("%s: secrets %+v, want exactly %+v", image.Variant, image.Secrets, want)
 		}
 	}
-	verdict := "FAILED: secret in settings.py:4 (aws-access-token) in single-stage, multi-stage, minimal, tutorial, accept it with --allow-secret settings.py."
+	verdict := "FAILED: secret in settings.py:4 (aws-access-token) in single-stage, multi-stage, minimal, tutorial, accept it with --allow-secrets settings.py."
 	if compared.OK || compared.Verdict() != verdict {
 		t.Errorf("ok=%t, verdict %q, want %q", compared.OK, compared.Verdict(), verdict)
 	}
 	table, _ := compared.Render(report.FormatTable)
 	t.Logf("report:\n%s", table)
 	for _, line := range []string{"left out as possible secrets: .env, certs/server.key", "1 FOUND",
-		"secret: settings.py:4 aws-access-token AKIA**************** (fails the verdict; --allow-secret settings.py accepts it)"} {
+		"secret: settings.py:4 aws-access-token AKIA**************** (fails the verdict; --allow-secrets settings.py accepts it)"} {
 		if !strings.Contains(table, line) {
 			t.Errorf("the table lacks %q", line)
 		}
@@ -129,8 +129,8 @@ func TestSecretsAreLeftOutOrFoundAndFailTheVerdict(t *testing.T) {
 	accepted, _ := kitPipeline(t, dir, func(o *pipeline.Options) { o.AllowSecrets = []string{"settings.py"} }).Compare(context.Background())
 	table, _ = accepted.Render(report.FormatTable)
 	if !accepted.OK || !strings.Contains(table, "1 accepted") ||
-		accepted.Verdict() != "OK: every check expected to pass passed, and the one secret found was accepted with --allow-secret." {
-		t.Errorf("--allow-secret settings.py: ok=%t, verdict %q\n%s", accepted.OK, accepted.Verdict(), table)
+		accepted.Verdict() != "OK: every check expected to pass passed, and the one secret found was accepted with --allow-secrets." {
+		t.Errorf("--allow-secrets settings.py: ok=%t, verdict %q\n%s", accepted.OK, accepted.Verdict(), table)
 	}
 }
 

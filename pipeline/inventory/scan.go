@@ -26,12 +26,12 @@ type SecretFinding struct {
 	Rule string `json:"rule"`
 	// Masked is the secret with all but its first four characters hidden.
 	Masked string `json:"masked"`
-	// Accepted: --allow-secret named its file; it does not fail the verdict.
+	// Accepted: --allow-secrets named its file; it does not fail the verdict.
 	Accepted bool `json:"accepted"`
 }
 
 // ScanSecrets reads the inventory's files with gitleaks' rules. allowed are the
-// files the user accepts knowingly (--allow-secret).
+// files the user accepts knowingly (--allow-secrets).
 func ScanSecrets(inv *Inventory, allowed []string) (*SecretScan, error) {
 	rules, err := secrets.Default()
 	if err != nil {
@@ -58,7 +58,7 @@ func ScanSecrets(inv *Inventory, allowed []string) (*SecretScan, error) {
 	return scan, nil
 }
 
-// Unaccepted counts the findings no --allow-secret accepts.
+// Unaccepted counts the findings no --allow-secrets accepts.
 func (s *SecretScan) Unaccepted() int {
 	if s == nil {
 		return 0

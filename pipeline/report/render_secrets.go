@@ -32,9 +32,9 @@ func secretLines(s *inventory.SecretScan) []string {
 	}
 	var lines []string
 	for _, f := range s.Findings {
-		how := "fails the verdict; --allow-secret " + f.File + " accepts it"
+		how := "fails the verdict; --allow-secrets " + f.File + " accepts it"
 		if f.Accepted {
-			how = "accepted by --allow-secret"
+			how = "accepted by --allow-secrets"
 		}
 		lines = append(lines, fmt.Sprintf("secret: %s:%d %s %s (%s)", f.File, f.Line, f.Rule, f.Masked, how))
 	}
@@ -69,7 +69,7 @@ func (r *Report) SecretProblems() []string {
 	}
 	var problems []string
 	for _, k := range order {
-		problems = append(problems, fmt.Sprintf("secret in %s:%d (%s) in %s, accept it with --allow-secret %s", k.file, k.line, k.rule, strings.Join(where[k], ", "), k.file))
+		problems = append(problems, fmt.Sprintf("secret in %s:%d (%s) in %s, accept it with --allow-secrets %s", k.file, k.line, k.rule, strings.Join(where[k], ", "), k.file))
 	}
 	return problems
 }
@@ -90,9 +90,9 @@ func secretsClause(r *Report) string {
 	case !scanned:
 		return ""
 	case len(accepted) == 1:
-		return "the one secret found was accepted with --allow-secret"
+		return "the one secret found was accepted with --allow-secrets"
 	case len(accepted) > 1:
-		return fmt.Sprintf("the %d secrets found were accepted with --allow-secret", len(accepted))
+		return fmt.Sprintf("the %d secrets found were accepted with --allow-secrets", len(accepted))
 	}
 	return "no secret was found"
 }

@@ -16,7 +16,7 @@ import (
 // SchemaVersion changes only when a JSON field changes meaning or goes away.
 // 2: the project plan (project) and what the app directory left out (appSource).
 // 3: the probe (path, statuses, body match) replaces expectedBody.
-// 4: ok is false too when an image carries a secret no --allow-secret accepts.
+// 4: ok is false too when an image carries a secret no --allow-secrets accepts.
 const SchemaVersion = 4
 
 // Report compares the variants of one app. Every figure in it was measured.
@@ -41,7 +41,7 @@ type Report struct {
 	// Budgets are the size budgets checked, if any were given.
 	Budgets []BudgetResult `json:"budgets"`
 	// OK is true when every check expected to pass passed, every budget held, and no
-	// image carries a secret that --allow-secret does not accept.
+	// image carries a secret that --allow-secrets does not accept.
 	OK bool `json:"ok"`
 }
 

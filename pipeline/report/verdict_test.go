@@ -10,7 +10,7 @@ import (
 )
 
 // TestSecretsFailTheVerdictUnlessAccepted: a finding fails the report and the verdict
-// names it, masked; --allow-secret on its file passes.
+// names it, masked; --allow-secrets on its file passes.
 func TestSecretsFailTheVerdictUnlessAccepted(t *testing.T) {
 	inv := &inventory.Inventory{App: "/app"}
 	inv.Scan = append(inv.Scan, struct {
@@ -37,12 +37,12 @@ func TestSecretsFailTheVerdictUnlessAccepted(t *testing.T) {
 			t.Fatalf("the report shows the secret:\n%s", table)
 		}
 		if allowed == nil {
-			want := "FAILED: secret in settings.py:2 (aws-access-token) in single-stage, multi-stage, tutorial, accept it with --allow-secret settings.py."
+			want := "FAILED: secret in settings.py:2 (aws-access-token) in single-stage, multi-stage, tutorial, accept it with --allow-secrets settings.py."
 			if r.OK || r.Verdict() != want || !strings.Contains(table, "secret: settings.py:2 aws-access-token AKIA**************** (fails the verdict") ||
 				!strings.Contains(table, "1 FOUND") {
 				t.Errorf("a secret did not fail the verdict:\n%s\nverdict: %s", table, r.Verdict())
 			}
-		} else if !r.OK || !strings.Contains(table, "1 accepted") || r.Verdict() != "OK: every check expected to pass passed, and the one secret found was accepted with --allow-secret." {
+		} else if !r.OK || !strings.Contains(table, "1 accepted") || r.Verdict() != "OK: every check expected to pass passed, and the one secret found was accepted with --allow-secrets." {
 			t.Errorf("an accepted secret failed:\n%s", table)
 		}
 		out, _ := r.JSON()
