@@ -15,6 +15,7 @@ import (
 // the check timeout. The request runs every time (no cached result). On failure it
 // adds the app's last log lines.
 func (p *Pipeline) Check(ctx context.Context, name string, image *dagger.Container) check.Result {
+	defer p.recipes.Recorded()
 	variant, err := recipe.VariantNamed(name)
 	if err != nil {
 		return check.Result{Error: err.Error()}

@@ -90,6 +90,9 @@ func (p *Pipeline) Compare(ctx context.Context) (*report.Report, []export.Built)
 		compared.AppSource = nil
 	}
 	compared.Finish()
+	// The bases' digests, remembered beside the build for a later outage, are written
+	// before the session can end.
+	p.recipes.Recorded()
 	return compared, built
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,8 +160,9 @@ func TestARegistryOutageBuildsFromTheDigestResolvedBefore(t *testing.T) {
 		if base.Fallback != want[base.Role] {
 			t.Errorf("%s base in the outage: fallback %q, want %q", base.Role, base.Fallback, want[base.Role])
 		}
-		if base.Ref != repository+"@"+digests[base.Role] {
-			t.Errorf("%s base in the outage is %s, want %s@%s", base.Role, base.Ref, repository, digests[base.Role])
+		// The engine names a digested base as it names a resolved tag: repository:tag@digest.
+		if !strings.HasPrefix(base.Ref, repository+":") || !strings.HasSuffix(base.Ref, "@"+digests[base.Role]) {
+			t.Errorf("%s base in the outage is %s, want %s:TAG@%s", base.Role, base.Ref, repository, digests[base.Role])
 		}
 		if !strings.Contains(outage.Verdict(), want[base.Role]) {
 			t.Errorf("the verdict does not say %q: %s", want[base.Role], outage.Verdict())
@@ -179,5 +181,32 @@ func TestARegistryOutageBuildsFromTheDigestResolvedBefore(t *testing.T) {
 		if !strings.Contains(line, part) || strings.Contains(line, "\n") {
 			t.Errorf("the error is not one line naming %q: %s", part, line)
 		}
+	}
+}
+
+// The module's record follows a tag that moves and comes back: each resolution writes
+// the digest the tag has now, even one written before (an exec the engine kept from
+// the first time would leave the record at the digest in between).
+func TestTheModulesRecordFollowsATagThatMovesBack(t *testing.T) {
+	k := testenv.Kit(t)
+	host, _ := stoppableRegistry(t)
+	repository := host + "/library/python"
+	first := pushKitBase(t, k.Runtime, repository+":first").String()
+	second := pushKitBase(t, k.Builder, repository+":second").String()
+	client := session(t)
+	// The module reads the record with its own binary; any container that prints the
+	// file the reader's variable names does here.
+	reader := client.Container().Import(client.Host().File(k.Runtime)).
+		WithEntrypoint([]string{"sh", "-c", `cat "$` + recipe.RecordReaderEnv + `" 2>/dev/null; true`})
+	record := recipe.VolumeBaseRecord{Client: client, Reader: func(context.Context) (*dagger.Container, error) { return reader, nil }}
+	ctx := context.Background()
+	tag := repository + ":moving-" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	for _, digest := range []string{first, second, first} {
+		if err := record.Remember(ctx, tag, digest); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if held, err := record.Held(ctx, tag); err != nil || held != first {
+		t.Fatalf("the tag moved to %s, then back to %s: the record holds %q (%v)", second, first, held, err)
 	}
 }

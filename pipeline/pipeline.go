@@ -61,6 +61,7 @@ func (p *Pipeline) Recipes() *recipe.Recipes { return p.recipes }
 
 // Build makes the image of the named variant.
 func (p *Pipeline) Build(ctx context.Context, name string) (*dagger.Container, error) {
+	defer p.recipes.Recorded() // the bases' digests remembered before the caller's session ends
 	return p.recipes.Build(ctx, name)
 }
 

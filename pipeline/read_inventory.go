@@ -48,6 +48,7 @@ func (p *Pipeline) readInventory(ctx context.Context, variant recipe.Variant, im
 
 // SBOMOf makes the CycloneDX SBOM of the named variant's image.
 func (p *Pipeline) SBOMOf(ctx context.Context, name string) ([]byte, error) {
+	defer p.recipes.Recorded()
 	variant, err := recipe.VariantNamed(name)
 	if err != nil {
 		return nil, err

@@ -64,8 +64,14 @@ func (r *Recipes) resolveBase(ctx context.Context, tag string) (resolvedBase, er
 	if err == nil {
 		if record := r.opts.BaseRecord; record != nil {
 			if digest := digestOf(ref); digest != "" {
-				// The record serves a later outage; failing to write it must not fail this run.
-				_ = record.Remember(ctx, tag, digest)
+				// Written beside the build (the module's record is an exec), in a bounded
+				// context of its own; the record serves a later outage, and failing to
+				// write it must not fail this run.
+				r.recording.Go(func() {
+					ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+					defer cancel()
+					_ = record.Remember(ctx, tag, digest)
+				})
 			}
 		}
 		return resolvedBase{ref: ref}, nil
@@ -86,10 +92,13 @@ func (r *Recipes) resolveBase(ctx context.Context, tag string) (resolvedBase, er
 	// registry; if the engine pruned the image since, that fails too. Its layers are
 	// not asked for here: a base the variants built do not use (the builder, for
 	// single-stage alone) may never have been pulled, and need not be.
-	if _, err := r.client.Container().From(held).ImageRef(ctx); err != nil {
+	// The engine's answer names it as it names a resolved tag (python@… becomes
+	// docker.io/library/python@…), so the report's base lines read alike either way.
+	named, err := r.client.Container().From(held).ImageRef(ctx)
+	if err != nil {
 		return resolvedBase{}, nothingHeld(tag, why)
 	}
-	return resolvedBase{ref: held, fallback: fallbackSentence(tag, digest)}, nil
+	return resolvedBase{ref: named, fallback: fallbackSentence(tag, digest)}, nil
 }
 
 // nothingHeld is the one line an outage ends with when no image of the tag is held.
@@ -229,11 +238,13 @@ func (v VolumeBaseRecord) Held(ctx context.Context, tag string) (string, error) 
 	return digestOrEmpty(strings.TrimSpace(out)), nil
 }
 
-// Remember implements BaseRecord. The write is an exec the engine keeps: the same tag
-// and digest are not written again on a warm run (a tag that moves writes anew).
+// Remember implements BaseRecord. Every resolution writes, even of a digest written
+// before: a tag that moved and came back must be recorded at the digest it has now,
+// and an exec the engine kept would not run again.
 func (v VolumeBaseRecord) Remember(ctx context.Context, tag, digest string) error {
 	writer := v.Client.Container().From(repositoryOf(tag) + "@" + digest)
 	_, err := v.withVolume(writer).
+		WithEnvVariable("MULTISTAGE_RECORD_AT", strconv.FormatInt(time.Now().UnixNano(), 10)).
 		WithExec([]string{"sh", "-c", `printf %s "$2" > "$1.tmp" && mv "$1.tmp" "$1"`, "sh", recordMount + "/" + recordFile(tag), digest}).
 		Sync(ctx)
 	return err

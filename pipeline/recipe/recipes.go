@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"sync"
 
 	"dagger.io/dagger"
 	"github.com/multistage/multistage/pipeline/project"
@@ -41,6 +42,8 @@ type Recipes struct {
 	// builderFallback and runtimeFallback say a base was built from the digest its tag
 	// resolved to before, the registry being unreachable (outage.go); empty otherwise.
 	builderFallback, runtimeFallback string
+	// recording is the bases' digests being remembered (outage.go), beside the build.
+	recording *sync.WaitGroup
 }
 
 // New validates opts (after applying defaults), reads the app and prepares its
@@ -50,7 +53,7 @@ func New(ctx context.Context, client *dagger.Client, helpers *scripts.Set, opts 
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Recipes{client: client, opts: opts, scripts: helpers, native: &nativeScanOnce{}}
+	r := &Recipes{client: client, opts: opts, scripts: helpers, native: &nativeScanOnce{}, recording: &sync.WaitGroup{}}
 	if err := r.readApp(ctx); err != nil {
 		return nil, err
 	}
@@ -85,6 +88,10 @@ func (r *Recipes) AppSource() *AppSource { return r.source }
 
 // RuntimeBase is the image the production stages start from.
 func (r *Recipes) RuntimeBase() *dagger.Container { return r.runtimeBase() }
+
+// Recorded waits until the digests the bases resolved to are remembered, for a later
+// registry outage (outage.go).
+func (r *Recipes) Recorded() { r.recording.Wait() }
 
 // Rebuilt is a copy whose every build step runs again instead of coming from the
 // engine's cache (any new nonce does), scanning the venv again too: the second build
