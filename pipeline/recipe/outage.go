@@ -10,9 +10,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"dagger.io/dagger"
+	"github.com/multistage/multistage/internal/atomicfile"
 	"github.com/multistage/multistage/pipeline/failure"
 )
 
@@ -168,8 +170,14 @@ func (f FileBaseRecord) Held(_ context.Context, tag string) (string, error) {
 	return f.read()[tag], nil
 }
 
+// fileRecords serializes Remember within this process: the bases are remembered beside
+// the build, both at once, and each write reads the file and replaces it whole.
+var fileRecords sync.Mutex
+
 // Remember implements BaseRecord; the file is replaced whole, never left half written.
 func (f FileBaseRecord) Remember(_ context.Context, tag, digest string) error {
+	fileRecords.Lock()
+	defer fileRecords.Unlock()
 	held := f.read()
 	if held[tag] == digest {
 		return nil
@@ -182,11 +190,7 @@ func (f FileBaseRecord) Remember(_ context.Context, tag, digest string) error {
 	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
 		return err
 	}
-	tmp := f.Path + ".tmp" + strconv.Itoa(os.Getpid())
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, f.Path)
+	return atomicfile.Write(f.Path, func(tmp string) error { return os.WriteFile(tmp, append(data, '\n'), 0o644) })
 }
 
 // VolumeBaseRecord keeps the record in an engine cache volume, one file per tag: the

@@ -2,8 +2,10 @@ package recipe
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -97,5 +99,27 @@ func TestNothingHeldIsOneLineNamingTheBaseAndTheFix(t *testing.T) {
 	}
 	if strings.Contains(line, "\n") {
 		t.Errorf("more than one line: %q", line)
+	}
+}
+
+// The bases are remembered beside the build, both at once: no tag's write may be lost
+// to another's.
+func TestFileBaseRecordKeepsTagsRememberedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	record := FileBaseRecord{Path: filepath.Join(t.TempDir(), "bases.json")}
+	digest := "sha256:" + strings.Repeat("3", 64)
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			if err := record.Remember(ctx, fmt.Sprintf("python:3.%d", i), digest); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range 20 {
+		if held, _ := record.Held(ctx, fmt.Sprintf("python:3.%d", i)); held != digest {
+			t.Errorf("python:3.%d was remembered beside the others, yet holds %q", i, held)
+		}
 	}
 }
