@@ -587,7 +587,7 @@ func TestProductionImagesStopPromptlyOnSigterm(t *testing.T) {
 // productionPlaces are where the production images keep the app, the venv and the
 // native libraries the report lists.
 func productionPlaces(native []recipe.NativeLibrary) measure.Places {
-	places := measure.Places{App: "/app", Venv: "/opt/venv"}
+	places := measure.Places{App: recipe.AppPath, Venv: recipe.VenvPath}
 	for _, lib := range native {
 		places.Native = append(places.Native, lib.Path)
 	}

@@ -93,16 +93,16 @@ func (p Probe) Describe() string {
 // for the probe's path with the Python the image already has, and accepts the probe's
 // statuses: a redirect is an answer, not followed (urllib raises it as an HTTPError
 // once the handler declines it).
-func (probe Probe) HealthcheckCommand(port int) []string {
+func (p Probe) HealthcheckCommand(port int) []string {
 	accepted := "200<=s<400"
-	if probe.Status != 0 {
-		accepted = fmt.Sprintf("s==%d", probe.Status)
+	if p.Status != 0 {
+		accepted = fmt.Sprintf("s==%d", p.Status)
 	}
 	script := fmt.Sprintf(`import sys,urllib.request as u
 class Stay(u.HTTPRedirectHandler):
     def redirect_request(self,*a): return None
 try: s=u.build_opener(Stay).open(%q,timeout=2).status
 except u.HTTPError as e: s=e.code
-sys.exit(0 if %s else 1)`, fmt.Sprintf("http://127.0.0.1:%d%s", port, probe.Path), accepted)
+sys.exit(0 if %s else 1)`, fmt.Sprintf("http://127.0.0.1:%d%s", port, p.Path), accepted)
 	return []string{"python", "-c", script}
 }
